@@ -1,0 +1,49 @@
+# Competentiematch: `make run` sets everything up and serves; `make test` runs the test suite.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export CMATCH_DATA ?= $(abspath ../shared/data)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test venv model index browser clean help
+
+help:
+	@echo "make run    - alles installeren (.venv), model, opslag en indexen bouwen indien nodig, serveren op $(HOST):$(PORT)"
+	@echo "make test   - installeren en de tests draaien"
+	@echo "make setup  - alles van 'run' behalve serveren"
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+model: venv
+	$(BIN)/cmatch model build
+
+index: venv
+	$(BIN)/cmatch index build
+
+setup: index
+
+run: setup
+	$(BIN)/cmatch serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (no browser download from the internet).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: venv model browser
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf var .pytest_cache

