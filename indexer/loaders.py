@@ -143,8 +143,12 @@ def read_rows(data_dir: Path, key: str) -> Iterator[tuple[int, dict[str, str]]]:
                     f"{path}, regel 1: kolom(men) {', '.join(absent)} ontbreken in de kopregel.\n"
                     f"Verwacht: {spec.what}, met kolommen {', '.join(spec.columns)}; gevonden: {', '.join(header)}."
                 )
-            for row in reader:
-                line = reader.line_num
+            while True:
+                line = reader.line_num + 1  # first physical line of the record (fields may span lines)
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue
                 if len(row) != len(header):

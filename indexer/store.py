@@ -102,8 +102,8 @@ def build_store(tax: Taxonomy, profiles: dict[str, list[ProfileItem]], path: Pat
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     if tmp.exists():
         tmp.unlink()
+    con = sqlite3.connect(tmp)
     try:
-        con = sqlite3.connect(tmp)
         con.executescript(SCHEMA)
         shortage_by_code = {e.competent_code: e for e in tax.shortage if e.competent_code}
         shortage_esco: dict[str, tuple[str, object]] = {}
@@ -159,8 +159,10 @@ def build_store(tax: Taxonomy, profiles: dict[str, list[ProfileItem]], path: Pat
         con.close()
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        con.close()
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            if leftover.exists():
+                leftover.unlink()
     return path
 
 

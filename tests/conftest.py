@@ -1,0 +1,74 @@
+"""Shared fixtures: a hand-written miniature data directory, the converted model, and
+services (store + indexes + encoder) built from the miniature for integration tests."""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from indexer.loaders import INPUTS  # noqa: E402
+from indexer.settings import Settings  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "fixtures"
+MINIDATA = FIXTURES / "minidata"
+
+
+def write_data_dir(target: Path) -> Path:
+    """Lay out the miniature as a data directory: same paths as the official files."""
+    for spec in INPUTS.values():
+        plain = MINIDATA / spec.path.removesuffix(".gz")
+        if not plain.exists():
+            continue
+        dest = target / spec.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if spec.path.endswith(".gz"):
+            with open(plain, "rb") as src, gzip.open(dest, "wb") as out:
+                shutil.copyfileobj(src, out)
+        else:
+            shutil.copyfile(plain, dest)
+    return target
+
+
+@pytest.fixture()
+def mini_data_dir(tmp_path: Path) -> Path:
+    """A fresh, writable miniature data directory (tests may damage it)."""
+    return write_data_dir(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The converted bundled model (converted once into var/model when missing)."""
+    from indexer.model_convert import ensure_model
+
+    return ensure_model(Settings.from_env())
+
+
+@pytest.fixture(scope="session")
+def mini_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Settings:
+    root = tmp_path_factory.mktemp("mini")
+    data = write_data_dir(root / "data")
+    base = Settings.from_env()
+    return dataclasses.replace(base, data_dir=data, var_dir=root / "var", model=str(model_dir))
+
+
+@pytest.fixture(scope="session")
+def mini_services(mini_settings: Settings):
+    """Services over the miniature: store and label indexes built with the real model."""
+    from indexer.build import ensure_store
+    from indexer.encoder import load_encoder
+    from indexer.index import build_indexes, model_fingerprint
+    from indexer.store import TaxonomyStore
+    from matcher.services import Services
+
+    ensure_store(mini_settings, progress=False)
+    build_indexes(TaxonomyStore(mini_settings.store_path), load_encoder(mini_settings), mini_settings.index_dir,
+                  model_id=model_fingerprint(mini_settings.model), progress=False)
+    return Services(mini_settings)
