@@ -7,7 +7,7 @@ the resulting parts are long enough to mean something. Every unit keeps ``start`
 the original string, so spans point at the user's own text.
 
 >>> [c.text for c in split_clauses("Je kan plannen, organiseren en rapporteren.")]
-['Je kan plannen, organiseren en rapporteren.', 'Je kan plannen', 'organiseren', 'rapporteren']
+['Je kan plannen, organiseren en rapporteren', 'Je kan plannen', 'organiseren', 'rapporteren']
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
         ls, le = line.start(), line.end()
-        m = _BULLET.match(text, ls, le) if hasattr(_BULLET, "match") else None
+        m = _BULLET.match(text, ls, le)
         if m:
             ls = m.end()
         pos = ls
