@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from indexer.encoder import Encoder, load_encoder
 from indexer.index import IndexSet
@@ -10,6 +11,10 @@ from indexer.settings import Settings, get_settings
 from indexer.store import TaxonomyStore
 
 from .taxonomy_search import TaxonomySearch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .extraction import CompetenceExtractor
+    from .normalise import OccupationNormaliser
 
 
 @dataclass
@@ -37,3 +42,15 @@ class Services:
     @cached_property
     def search(self) -> TaxonomySearch:
         return TaxonomySearch(self.store, self.indexes, self.encoder)
+
+    @cached_property
+    def extractor(self) -> "CompetenceExtractor":
+        from .extraction import CompetenceExtractor
+
+        return CompetenceExtractor(self)
+
+    @cached_property
+    def normaliser(self) -> "OccupationNormaliser":
+        from .normalise import OccupationNormaliser
+
+        return OccupationNormaliser(self)

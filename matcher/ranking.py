@@ -1,0 +1,232 @@
+"""Hybrid ranking of a fixed candidate list: dense (e5 + FAISS), lexical (char n-grams), fused.
+
+Used by the occupation normaliser and by the benchmark commands (which rank a benchmark's own
+corpus). Pieces:
+
+* :class:`EmbeddingCache` — passage/query vectors for texts, reusing the active label index's
+  vectors for texts it already holds (same model and prefixes) and a disk cache under
+  ``var/cache/emb/`` keyed by model and text checksum; only new texts are encoded.
+* :class:`HybridRanker` — scores every candidate for a batch of queries as
+  ``dense + LEXICAL_WEIGHT * lexical`` (both cosines), optionally through the trained query
+  adapter, and optionally pooled over *groups* (several candidate texts naming one concept:
+  a candidate then also scores with the best text of its concept, see ``group_weight``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .lexical import CharNgramIndex, normalise, simple_normalise
+
+log = logging.getLogger(__name__)
+
+#: Weight of the lexical cosine in the fused score (dense cosine has weight 1). One global
+#: choice, set on the taxonomy (altLabel -> concept), not on a benchmark; see eval/RESULTS.md.
+LEXICAL_WEIGHT = 0.3
+#: A candidate's score = max(own, GROUP_WEIGHT * best of its concept) when groups are given.
+GROUP_WEIGHT = 1.0
+
+
+def _sha(texts: Sequence[str], extra: str = "") -> str:
+    h = hashlib.sha256(extra.encode())
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:20]
+
+
+class EmbeddingCache:
+    """Vectors for many texts, computed once per model."""
+
+    def __init__(self, services, *, use_index: bool = True):
+        self.services = services
+        self.settings = services.settings
+        self.use_index = use_index
+        self._index_map: dict[str, tuple[object, int]] | None = None
+        self._model_id: str | None = None
+
+    @property
+    def encoder(self):
+        return self.services.encoder
+
+    def model_id(self) -> str:
+        if self._model_id is None:
+            from indexer.index import model_fingerprint
+
+            self._model_id = model_fingerprint(self.settings.model)
+        return self._model_id
+
+    def _index_vectors(self) -> dict[str, tuple[object, int]]:
+        """label text -> (faiss index, row) from the active label index, if it was built by this model."""
+        if self._index_map is not None:
+            return self._index_map
+        self._index_map = {}
+        if not self.use_index:
+            return self._index_map
+        try:
+            idx = self.services.indexes
+        except FileNotFoundError:
+            return self._index_map
+        if idx.manifest.get("model") != self.model_id() or list(idx.manifest.get("prefixes", [])) != [
+                self.settings.query_prefix, self.settings.passage_prefix]:
+            log.info("active index was built by another model; not reusing its vectors")
+            return self._index_map
+        for li in (idx.occupations, idx.competences):
+            for row, ref in enumerate(li.refs):
+                self._index_map.setdefault(ref.label, (li.index, row))
+        return self._index_map
+
+    def passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._vectors(list(texts), "passage", progress)
+
+    def queries(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._vectors(list(texts), "query", progress)
+
+    def _vectors(self, texts: list[str], side: str, progress: bool) -> np.ndarray:
+        uniq = list(dict.fromkeys(texts))
+        cache_dir = self.settings.var_dir / "cache" / "emb"
+        prefix = self.settings.passage_prefix if side == "passage" else self.settings.query_prefix
+        key = _sha(uniq, f"{self.model_id()}|{side}|{prefix}")
+        path = cache_dir / f"{side}-{key}.npy"
+        if path.exists():
+            vecs = np.load(path)
+        else:
+            vecs = np.zeros((len(uniq), 384), dtype=np.float32)
+            todo: list[int] = []
+            if side == "passage":
+                imap = self._index_vectors()
+                for i, t in enumerate(uniq):
+                    hit = imap.get(t)
+                    if hit is not None:
+                        vecs[i] = hit[0].reconstruct(int(hit[1]))
+                    else:
+                        todo.append(i)
+            else:
+                todo = list(range(len(uniq)))
+            if todo:
+                enc = self.encoder
+                fn = enc.encode_passages if side == "passage" else enc.encode_queries
+                if vecs.shape[1] != enc.dim:
+                    vecs = np.zeros((len(uniq), enc.dim), dtype=np.float32)
+                    todo = list(range(len(uniq)))
+                out = np.zeros((len(todo), enc.dim), dtype=np.float32)
+                step = 2048
+                bar = None
+                if progress:
+                    from tqdm import tqdm
+
+                    bar = tqdm(total=len(todo), desc=f"encode {side}s", unit="text")
+                for a in range(0, len(todo), step):
+                    chunk = [uniq[i] for i in todo[a:a + step]]
+                    out[a:a + len(chunk)] = fn(chunk)
+                    if bar is not None:
+                        bar.update(len(chunk))
+                if bar is not None:
+                    bar.close()
+                vecs[todo] = out
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.npy")
+            np.save(tmp, vecs)
+            tmp.replace(path)
+        pos = {t: i for i, t in enumerate(uniq)}
+        return vecs[[pos[t] for t in texts]]
+
+
+class HybridRanker:
+    """Rank candidate texts for queries.
+
+    ``mode``: "dense", "lexical" or "hybrid". ``groups``: optional concept id per candidate;
+    ``extra``: optional additional (text, group) pairs (e.g. the concept's other labels from the
+    taxonomy) that are scored too but only count through their group.
+    """
+
+    def __init__(self, texts: Sequence[str], *, cache: EmbeddingCache | None, lang: str = "nl",
+                 mode: str = "hybrid", groups: Sequence[str] | None = None,
+                 extra: Sequence[tuple[str, str]] = (), adapter=None, lexical_weight: float = LEXICAL_WEIGHT,
+                 progress: bool = False):
+        if mode not in ("dense", "lexical", "hybrid"):
+            raise ValueError(mode)
+        self.mode = mode
+        self.lang = lang
+        self.texts = list(texts)
+        self.n = len(self.texts)
+        self.groups = list(groups) if groups is not None else None
+        self.adapter = adapter
+        self.lexical_weight = lexical_weight
+        all_texts = self.texts + [t for t, _ in extra]
+        self.all_groups = None
+        if self.groups is not None:
+            self.all_groups = self.groups + [g for _, g in extra]
+            gids = {g: i for i, g in enumerate(dict.fromkeys(self.all_groups))}
+            self.gid = np.array([gids[g] for g in self.all_groups], dtype=np.int64)
+            self.n_groups = len(gids)
+        self.cache = cache
+        self.vectors = None
+        if mode in ("dense", "hybrid"):
+            assert cache is not None
+            self.vectors = cache.passages(all_texts, progress=progress)
+            if adapter is not None and hasattr(adapter, "apply_passages"):
+                self.vectors = adapter.apply_passages(self.vectors)
+        self.lex = None
+        if mode in ("lexical", "hybrid"):
+            self.lex = CharNgramIndex([self._norm(t) for t in all_texts])
+
+    def _norm(self, text: str) -> str:
+        try:
+            return normalise(text, self.lang)
+        except Exception:  # pragma: no cover
+            return simple_normalise(text)
+
+    def score_matrix(self, queries: Sequence[str], qvecs: np.ndarray | None = None) -> np.ndarray:
+        """``(n_queries, n_candidates)`` fused scores (pooled over groups when given)."""
+        total = None
+        if self.vectors is not None:
+            if qvecs is None:
+                qvecs = self.cache.queries(list(queries))
+            if self.adapter is not None:
+                qvecs = self.adapter.apply_queries(qvecs)
+            total = qvecs @ self.vectors.T
+        if self.lex is not None:
+            lex = self.lex.scores([self._norm(q) for q in queries])
+            total = lex if total is None else total + self.lexical_weight * lex
+        assert total is not None
+        if self.groups is not None:
+            best = np.full((total.shape[0], self.n_groups), -1e9, dtype=np.float32)
+            _group_max(total, self.gid, best)
+            own = total[:, :self.n]
+            pooled = best[:, self.gid[:self.n]]
+            return np.maximum(own, GROUP_WEIGHT * pooled)
+        return total[:, :self.n]
+
+    def rank(self, queries: Sequence[str], k: int = 100, batch: int = 128, progress: bool = False,
+             qvecs: np.ndarray | None = None) -> list[list[tuple[int, float]]]:
+        out: list[list[tuple[int, float]]] = []
+        if self.vectors is not None and qvecs is None and len(queries):
+            qvecs = self.cache.queries(list(queries), progress=progress)
+        k = min(k, self.n)
+        for a in range(0, len(queries), batch):
+            sims = self.score_matrix(queries[a:a + batch], None if qvecs is None else qvecs[a:a + batch])
+            idx = np.argpartition(-sims, kth=k - 1, axis=1)[:, :k]
+            part = np.take_along_axis(sims, idx, axis=1)
+            order = np.argsort(-part, axis=1, kind="stable")
+            for row_i, row_s in zip(np.take_along_axis(idx, order, 1), np.take_along_axis(part, order, 1)):
+                out.append([(int(i), float(s)) for i, s in zip(row_i, row_s)])
+        return out
+
+
+def _group_max(scores: np.ndarray, gid: np.ndarray, out: np.ndarray) -> None:
+    """out[q, g] = max over candidates c with gid[c] == g of scores[q, c] (vectorised by sort)."""
+    order = np.argsort(gid, kind="stable")
+    sorted_g = gid[order]
+    starts = np.flatnonzero(np.r_[True, sorted_g[1:] != sorted_g[:-1]])
+    red = np.maximum.reduceat(scores[:, order], starts, axis=1)
+    out[:, sorted_g[starts]] = red
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
