@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI, Query, Request
 
 from matcher.services import Services
 
-from . import schemas
+from . import routes_text, schemas
 from .errors import install_error_handlers
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
@@ -37,6 +37,7 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
     )
     app.state.services = services
     install_error_handlers(app)
+    app.include_router(routes_text.router)
 
     @app.get("/health", response_model=schemas.Health, tags=["systeem"])
     def health(svc: Services = Depends(get_services)) -> schemas.Health:

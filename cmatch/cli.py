@@ -29,6 +29,7 @@ COMMAND_GROUPS: list[tuple[str, str]] = [
     ("matcher.cli", "register"),
     ("eval.cli", "register"),
     ("api.cli", "register"),
+    ("matcher.cli_match", "register"),
 ]
 
 

