@@ -123,6 +123,10 @@ class SyntheticGenerator:
         for code, entries in sorted(tax.profiles.items()):
             ess = [(e.competence_id, e.weight) for e in entries if e.importance == "essential" and e.competence_id in self.nl]
             opt = [(e.competence_id, e.weight) for e in entries if e.importance != "essential" and e.competence_id in self.nl]
+            if len(ess) < 5:  # thin essential lists (a derivation artefact): promote the strongest optionals
+                strong = sorted((x for x in opt if x[1] >= 0.5), key=lambda x: -x[1])[: 8 - len(ess)]
+                ess = ess + strong
+                opt = [x for x in opt if x not in strong]
             if len(ess) >= 5 and code in tax.occupation_labels:
                 self.occupations.append(code)
                 self.ess[code], self.opt[code] = ess, opt
