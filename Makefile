@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test venv model index browser clean help
+.PHONY: setup run test venv model index browser postgres clean help
 
 help:
 	@echo "make run    - alles installeren (.venv), model, opslag en indexen bouwen indien nodig, serveren op $(HOST):$(PORT)"
@@ -42,7 +42,11 @@ run: setup
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: venv model browser
+# Local PostgreSQL on 127.0.0.1 for the store tests (apt install, start, role/db cmatch); instant when running.
+postgres:
+	@.ci/postgres.sh
+
+test: venv model browser postgres
 	$(BIN)/python -m pytest -q
 
 clean:

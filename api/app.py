@@ -1,4 +1,10 @@
-"""The FastAPI application: JSON endpoints under ``/api/v1`` and ``/health``."""
+"""The FastAPI application: JSON endpoints under ``/api/v1``, ``/health``, and the Dutch web app.
+
+Routers: taxonomy search (here), text (``routes_text``), matching and orientation
+(``routes_match``), employers (``routes_employer``), records (``routes_records``), autocomplete
+(``routes_taxonomy``), web pages (``web``). Request bodies are limited by
+:class:`api.errors.BodySizeLimit`; every error has one shape (:mod:`api.errors`).
+"""
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
@@ -7,10 +13,21 @@ from fastapi import Depends, FastAPI, Query, Request
 
 from matcher.services import Services
 
-from . import routes_text, schemas
-from .errors import install_error_handlers
+from . import routes_employer, routes_match, routes_records, routes_taxonomy, routes_text, schemas, web
+from .errors import BodySizeLimit, install_error_handlers
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
+
+
+OPENAPI_TAGS = [
+    {"name": "systeem", "description": "Status van de dienst."},
+    {"name": "taxonomie", "description": "Beroepen en competenties zoeken (COMPETENT en ESCO)."},
+    {"name": "tekst", "description": "Competenties uit tekst halen, beroepstitels normaliseren."},
+    {"name": "matchen", "description": "Werkzoekende -> vacatures, vacature -> kandidaten."},
+    {"name": "oriëntatie", "description": "Beroepen voor een portfolio (loopbaanbegeleiders)."},
+    {"name": "werkgevers", "description": "Vacatures opstellen en nakijken."},
+    {"name": "vacatures en portfolio's", "description": "Aanmaken, lezen, wijzigen, verwijderen en importeren."},
+]
 
 
 def get_services(request: Request) -> Services:
@@ -33,11 +50,19 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
         version="1",
         description="Matchen op competenties met COMPETENT (VDAB) en ESCO. " + ESCO_ATTRIBUTION,
         lifespan=lifespan,
-        responses={422: {"model": schemas.ErrorResponse}, 500: {"model": schemas.ErrorResponse}},
+        responses={404: {"model": schemas.ErrorResponse}, 413: {"model": schemas.ErrorResponse},
+                   422: {"model": schemas.ErrorResponse}, 500: {"model": schemas.ErrorResponse}},
+        openapi_tags=OPENAPI_TAGS,
     )
     app.state.services = services
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
     app.include_router(routes_text.router)
+    app.include_router(routes_taxonomy.router)
+    app.include_router(routes_match.router)
+    app.include_router(routes_employer.router)
+    app.include_router(routes_records.router)
+    web.install(app)
 
     @app.get("/health", response_model=schemas.Health, tags=["systeem"])
     def health(svc: Services = Depends(get_services)) -> schemas.Health:

@@ -75,3 +75,306 @@ class OccupationSearchOut(BaseModel):
 class CompetenceSearchOut(BaseModel):
     query: str
     results: list[CompetenceOut]
+
+
+# ====================================================================== shared input pieces
+from typing import Any, Literal  # noqa: E402
+
+from pydantic import ConfigDict, field_validator, model_validator  # noqa: E402
+
+from matcher.imports import PortfolioIn, VacancyIn  # noqa: E402
+
+from .errors import MAX_TEXT_CHARS  # noqa: E402
+
+ConstraintMode = Literal["hard", "soft", "off"]
+ConstraintName = Literal["distance", "regime", "contract", "licence", "language"]
+
+
+class PortfolioBody(PortfolioIn):
+    """A portfolio as in ``data/schemas/portfolio.schema.json``; ``id`` may be left out for a one-off query."""
+
+    id: str = Field("anoniem", min_length=1, max_length=200)
+    cv_text: str | None = Field(None, max_length=MAX_TEXT_CHARS,
+                                description="Vrije tekst; competenties worden eruit gehaald (hoogstens 20.000 tekens).")
+
+
+class VacancyBody(VacancyIn):
+    """A vacancy as in ``data/schemas/vacancy.schema.json``."""
+
+    text: str = Field("", max_length=MAX_TEXT_CHARS, description="Vacaturetekst, hoogstens 20.000 tekens.")
+
+
+class VacancyDraftBody(VacancyBody):
+    """A vacancy being drafted: ``id`` and ``title`` may still be empty."""
+
+    id: str = Field("ontwerp", min_length=1, max_length=200)
+    title: str = Field("", max_length=300)
+
+
+class MatchOptionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    constraints: dict[ConstraintName, ConstraintMode] = Field(
+        default_factory=dict, description="Per voorwaarde 'hard' (filter), 'soft' (strafpunt) of 'off'; standaard soft.")
+    shortage_boost: bool = Field(True, description="Knelpuntberoepen iets hoger rangschikken.")
+    spread_exposure: bool = Field(False, description="Blootstelling spreiden over vacatures/kandidaten.")
+
+
+def _exactly_one(obj, a: str, b: str):
+    if (getattr(obj, a) is None) == (getattr(obj, b) is None):
+        raise ValueError(f"geef ofwel '{a}' ofwel '{b}'")
+    return obj
+
+
+class MatchVacanciesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    portfolio: PortfolioBody | None = Field(None, description="Het portfolio zelf (niet opgeslagen).")
+    portfolio_id: str | None = Field(None, min_length=1, max_length=200, description="Of: de id van een opgeslagen portfolio.")
+    top: int = Field(10, ge=1, le=100)
+    options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
+
+    @model_validator(mode="after")
+    def _one(self):
+        return _exactly_one(self, "portfolio", "portfolio_id")
+
+
+class MatchCandidatesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vacancy: VacancyDraftBody | None = Field(None, description="De vacature zelf (niet opgeslagen).")
+    vacancy_id: str | None = Field(None, min_length=1, max_length=200, description="Of: de id van een opgeslagen vacature.")
+    top: int = Field(10, ge=1, le=100)
+    options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
+
+    @model_validator(mode="after")
+    def _one(self):
+        return _exactly_one(self, "vacancy", "vacancy_id")
+
+
+class OrientationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    portfolio: PortfolioBody | None = None
+    portfolio_id: str | None = Field(None, min_length=1, max_length=200)
+    top: int = Field(15, ge=1, le=100)
+    broader: bool = Field(False, description="Enkel beroepen in andere sectoren.")
+    max_missing: int = Field(3, ge=0, le=50, description="Ruimer: hoogstens zoveel ontbrekende essentiële competenties.")
+
+    @model_validator(mode="after")
+    def _one(self):
+        return _exactly_one(self, "portfolio", "portfolio_id")
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vacancy: VacancyDraftBody
+
+
+class DraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS, description="Vrije vacaturetekst.")
+    title: str | None = Field(None, max_length=300)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("de tekst is leeg")
+        return v
+
+
+class ImportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[dict[str, Any]] = Field(..., max_length=5000,
+                                          description="De records (elk zoals één regel van het JSONL-formaat).")
+
+
+# ====================================================================== outputs
+class EvidenceOut(BaseModel):
+    source: str
+    source_label: str = ""
+    text: str = ""
+    start: int | None = None
+    end: int | None = None
+    confirmed_by: str | None = None
+    date: str | None = None
+
+
+class MatchedCompetenceOut(BaseModel):
+    competence_id: str
+    label: str
+    importance: str
+    credit: float
+    match: str = Field(description="exact | equivalent (crosswalk) | near (gedeeltelijke erkenning)")
+    via: dict[str, Any] | None = None
+    portfolio_evidence: list[EvidenceOut] = Field(default_factory=list)
+    vacancy_evidence: list[EvidenceOut] = Field(default_factory=list)
+
+
+class GapOut(BaseModel):
+    competence_id: str
+    label: str
+    importance: str
+    weight: float = 1.0
+    opens_vacancies: int | None = None
+
+
+class FactorLineOut(BaseModel):
+    factor: str
+    label: str
+    kind: str
+    value: float
+    weight: float | None = None
+    effect: float
+    explanation: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class MatchResultOut(BaseModel):
+    rank: int
+    score: float
+    coverage: float | None = Field(None, description="Dekking van de competenties van de vacature, 0..1.")
+    essential_present: int = 0
+    essential_total: int = 0
+    distance_km: float | None = None
+    shortage: bool = False
+    vacancy: dict[str, Any]
+    candidate: dict[str, Any] | None = None
+    breakdown: list[FactorLineOut]
+    matched: list[MatchedCompetenceOut]
+    gaps: list[GapOut]
+    diplomas_requested: list[dict[str, Any]] = Field(default_factory=list)
+    summary: str = ""
+
+
+class MatchResultSetOut(BaseModel):
+    direction: str
+    query: dict[str, Any]
+    options: dict[str, Any]
+    considered: int
+    removed_by_hard_constraints: int
+    near_source: str = ""
+    results: list[MatchResultOut]
+    ms: float
+    note: str = ""
+
+
+class OccupationMatchOut(BaseModel):
+    rank: int
+    code: str
+    label: str
+    score: float
+    essential_total: int
+    essential_present: int
+    missing_essential: int
+    optional_present: int = 0
+    shortage: dict[str, Any] | None = None
+    sector: str = ""
+    sector_label: str = ""
+    other_sector: bool = False
+    preferred: bool = False
+    matched: list[dict[str, Any]] = Field(default_factory=list)
+    gaps: list[GapOut] = Field(default_factory=list)
+    open_vacancies: int = 0
+    open_vacancies_in_range: int | None = None
+
+
+class OrientationOut(BaseModel):
+    portfolio: str
+    mode: str
+    max_missing: int | None = None
+    own_sectors: list[dict[str, Any]] = Field(default_factory=list)
+    results: list[OccupationMatchOut]
+    ms: float
+
+
+class SuggestionOut(BaseModel):
+    competence_id: str
+    label: str
+    importance: str = "essential"
+    weight: float = 1.0
+    source: str = Field("", description="competent | esco")
+
+
+class SuggestOut(BaseModel):
+    code: str
+    label: str
+    shortage: dict[str, Any] | None = None
+    essential: list[SuggestionOut]
+    optional: list[SuggestionOut]
+
+
+class WarningOut(BaseModel):
+    category: str = Field(description="age | gender | origin | health | diploma")
+    category_label: str = ""
+    severity: str = "warning"
+    field: str = Field("text", description="Waar het staat: title, text of diplomas.")
+    start: int | None = None
+    end: int | None = None
+    text: str = Field("", description="Het fragment dat de waarschuwing geeft.")
+    reason: str
+    alternative: str = ""
+
+
+class RequirementPoolOut(BaseModel):
+    kind: str = Field(description="licence | language | regime | contract | diploma | competence")
+    value: str = ""
+    label: str
+    removes: int = Field(0, description="Relevante kandidaten die deze eis alleen al wegfiltert.")
+    removes_share: float = 0.0
+    note: str = ""
+
+
+class CheckOut(BaseModel):
+    warnings: list[WarningOut]
+    counts: dict[str, int] = Field(default_factory=dict)
+    requirements: list[RequirementPoolOut]
+    pool_size: int = Field(0, description="Relevante kandidaten in de pool.")
+    pool_definition: str = ""
+
+
+class DraftOut(BaseModel):
+    vacancy: dict[str, Any]
+    occupation_candidates: list[dict[str, Any]] = Field(default_factory=list)
+    extraction: dict[str, Any] = Field(default_factory=dict)
+    check: CheckOut | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class RecordList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[dict[str, Any]]
+
+
+class RejectedOut(BaseModel):
+    index: int
+    id: str | None = None
+    reasons: list[str]
+
+
+class ImportOut(BaseModel):
+    kind: str
+    received: int
+    accepted: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedOut]
+
+
+class CompetenceSuggestOut(BaseModel):
+    id: str
+    label: str
+    kind: str = ""
+    matched_label: str = ""
+
+
+class CompetenceSuggestList(BaseModel):
+    query: str
+    results: list[CompetenceSuggestOut]

@@ -30,6 +30,8 @@ COMMAND_GROUPS: list[tuple[str, str]] = [
     ("eval.cli", "register"),
     ("api.cli", "register"),
     ("matcher.cli_match", "register"),
+    ("eval.bench_scale", "register"),
+    ("indexer.vacancy_index", "register"),
 ]
 
 

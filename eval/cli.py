@@ -151,6 +151,9 @@ def model_train(as_json: bool = typer.Option(False, "--json")) -> None:
         typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
 
 
+from .all import run_all; eval_app.command("all")(run_all)  # noqa: E402,E702 -- `cmatch eval all` (eval/all.py)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")

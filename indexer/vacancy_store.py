@@ -25,6 +25,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,9 @@ class VacancyRepository(Protocol):
     def delete_vacancies(self, ids: Sequence[str]) -> int: ...
     def delete_portfolios(self, ids: Sequence[str]) -> int: ...
     def generation(self) -> int: ...
+    def state_key(self) -> str: ...
+    def competence_ids(self) -> list[str]: ...
+    def ids(self, kind: str, synthetic: bool | None = None) -> list[str]: ...
     def record_exposure(self, kind: str, ids: Sequence[str]) -> None: ...
     def exposure_counts(self, kind: str) -> dict[str, int]: ...
     def reset_exposure(self, kind: str | None = None) -> None: ...
@@ -116,6 +120,7 @@ class SqliteVacancyRepository:
         con.executescript(SCHEMA)
         con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (APP_SCHEMA_VERSION,))
         con.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('instance', ?)", (uuid.uuid4().hex[:12],))
         con.commit()
 
     @property
@@ -240,6 +245,25 @@ class SqliteVacancyRepository:
 
     def generation(self) -> int:
         return int(self.con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def state_key(self) -> str:
+        """Changes whenever the content changes (this database's instance id + generation)."""
+        inst = self.con.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()[0]
+        return f"{inst}-{self.generation()}"
+
+    def competence_ids(self) -> list[str]:
+        """Every competence id used by a stored vacancy or portfolio."""
+        return [r[0] for r in self.con.execute(
+            "SELECT competence_id FROM vacancy_competences UNION SELECT competence_id FROM portfolio_competences")]
+
+    def ids(self, kind: str, synthetic: bool | None = None) -> list[str]:
+        table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]
+        sql = f"SELECT id FROM {table}"
+        args: tuple = ()
+        if synthetic is not None:
+            sql += " WHERE synthetic = ?"
+            args = (int(synthetic),)
+        return [r[0] for r in self.con.execute(sql + " ORDER BY id", args)]
 
     # -------------------------------------------------------------- exposure
     def record_exposure(self, kind: str, ids: Sequence[str]) -> None:

@@ -13,23 +13,40 @@ import time
 import numpy as np
 
 
-def _limit_cores(threads: int) -> int:
+def _limit_cores(threads: int):
+    """Pin this process to ``threads`` cores and BLAS/OpenMP pools to ``threads`` threads;
+    returns (cores in use, a function that undoes it)."""
+    undo = []
     try:
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, cpus[:threads])
+        before = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, sorted(before)[:threads])
+        undo.append(lambda: os.sched_setaffinity(0, before))
     except (AttributeError, OSError):
         pass
     try:
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(threads)
+        limiter = threadpool_limits(threads)
+        undo.append(limiter.restore_original_limits)
     except ImportError:  # pragma: no cover
         pass
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else threads
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else threads
+
+    def restore():
+        for fn in reversed(undo):
+            fn()
+    return cores, restore
 
 
 def bench_match(services, *, queries: int = 200, top: int = 20, threads: int = 2, warmup: int = 10) -> dict:
-    cores = _limit_cores(threads)
+    cores, restore = _limit_cores(threads)
+    try:
+        return _bench(services, queries, top, cores, warmup)
+    finally:
+        restore()
+
+
+def _bench(services, queries: int, top: int, cores: int, warmup: int) -> dict:
     engine = services.matcher
     t0 = time.perf_counter()
     engine.ensure_built()

@@ -38,11 +38,18 @@ def _resolver(services):
     return Resolver(services.match_taxonomy)
 
 
+class _LazyExtractor:
+    """Builds the extractor only when a record actually has free text (``cv_text``)."""
+
+    def __init__(self, services):
+        self.services = services
+
+    def extract(self, text, **kw):
+        return self.services.extractor.extract(text, **kw)
+
+
 def _extractor_or_none(services):
-    try:
-        return services.extractor
-    except (ImportError, ModuleNotFoundError, FileNotFoundError, AttributeError):
-        return None
+    return _LazyExtractor(services)
 
 
 def _options(constraints: str, hard: list[str] | None, soft: list[str] | None, off: list[str] | None,
@@ -71,6 +78,8 @@ def _print_results(res, as_json: bool) -> None:
         return
     typer.echo(f"{len(res.results)} resultaten uit {res.considered} ({res.removed_by_hard_constraints} weggefilterd "
                f"door harde voorwaarden), {res.ms:.0f} ms; verwante competenties: {res.near_source}")
+    if res.note:
+        typer.echo(f"Let op: {res.note}")
     for r in res.results:
         who = r.candidate["id"] if r.candidate else f"{r.vacancy['id']}  {r.vacancy['title']} — {r.vacancy['employer']}"
         place = r.vacancy["location"]["municipality"] if not r.candidate else r.candidate["location"]["municipality"]
@@ -315,7 +324,7 @@ def demo_generate(
     import time
 
     from .imports import import_jsonl
-    from .synthetic import generate
+    from .synthetic import generate, prune_synthetic
 
     services = _services()
     t0 = time.perf_counter()
@@ -326,6 +335,7 @@ def demo_generate(
         resolver = _resolver(services)
         out["vacancies"] = import_jsonl(gen.files["vacancies"], "vacancies", services.vacancies, resolver)
         out["portfolios"] = import_jsonl(gen.files["portfolios"], "portfolios", services.vacancies, resolver)
+        out["removed_stale_synthetic"] = prune_synthetic(services.vacancies, vacancies, portfolios)
         t1 = time.perf_counter()
         services.matcher.ensure_built()
         out["index_seconds"] = round(time.perf_counter() - t1, 2)

@@ -58,6 +58,29 @@ _REQUIRED = re.compile(
     r"votre profil|nous attendons)\b", re.I)
 
 
+_SEGMENT = re.compile(r"[;]|,\s|\s(?:maar|but|mais|en|and|et)\s", re.I)
+
+
+def requirement_level_at(text: str, sent_start: int, sent_end: int, start: int, end: int,
+                         section: str | None = None) -> str:
+    """Requirement level of ``text[start:end]``: a cue in its own segment of the sentence
+    (cut at ';', ', ', 'maar', 'en' …) wins; else the sentence's cue; else the section."""
+    seg_s, seg_e = sent_start, sent_end
+    for m in _SEGMENT.finditer(text, sent_start, sent_end):
+        if m.end() <= start:
+            seg_s = m.end()
+        elif m.start() >= end:
+            seg_e = m.start()
+            break
+    segment = text[seg_s:seg_e]
+    if _NICE.search(segment):
+        return "nice_to_have"
+    if re.search(r"\b(?:vereist|verplicht|noodzakelijk|onmisbaar|must|required|mandatory|essential|exigé|exigée|"
+                 r"requis|requise|obligatoire|indispensable)\b", segment, re.I):
+        return "required"
+    return requirement_level(text[sent_start:sent_end], section)
+
+
 def requirement_level(sentence: str, section: str | None = None) -> str:
     """"nice_to_have" when a nice-to-have cue is present, else "required".
 
@@ -151,6 +174,25 @@ _NOISE = re.compile(
     r")", re.I)
 
 
+_TITLE_INTRO = re.compile(
+    r"^\s*(?:(?:voor onze klant[^,]*,\s*)?(?:wij|we) (?:zoeken|zijn op zoek naar|werven)|"
+    r"(?:for our client[^,]*,\s*)?we are (?:looking|searching|hiring)|we(?:'re| are) seeking|"
+    r"(?:pour notre client[^,]*,\s*)?nous (?:recherchons|cherchons|sommes à la recherche))\b", re.I)
+
+
+def is_title_intro(sentence: str) -> bool:
+    """"Wij zoeken een magazijnmedewerker": names the job, not a competence."""
+    return bool(_TITLE_INTRO.search(sentence)) and len(sentence) < 160
+
+
+#: Words that only carry cues (requirement, level) and name no competence.
+CUE_WORDS = set(
+    "vereist verplicht noodzakelijk pluspunt troef voorkeur gewenst nodig niveau minstens minimum "
+    "required must plus preferred essential needed level minimum least "
+    "exige requis obligatoire atout souhaite niveau minimum indispensable vereisen verplichten wensen "
+    "exiger requerir souhaiter a1 a2 b1 b2 c1 c2 moedertaal vloeiend fluent native courant".split())
+
+
 def is_noise_sentence(sentence: str) -> bool:
     """Company blurb, diversity statement, benefits or application instructions."""
     return bool(_NOISE.search(sentence))
@@ -167,8 +209,8 @@ class RequirementMatch:
 
 
 _DIPLOMAS = [
-    (r"\b(?:professionele |academische )?bachelor(?:diploma)?\b|\bbachelor'?s degree\b|\bbachelier\b", "bachelor"),
-    (r"\bmaster(?:diploma)?\b|\bmaster'?s degree\b|\blicentiaat\b", "master"),
+    (r"\b(?:professionele |academische )?bachelor(?:\s?diploma)?\b|\bbachelor'?s degree\b|\bbachelier\b", "bachelor"),
+    (r"\bmaster(?:\s?diploma)?\b|\bmaster'?s degree\b|\blicentiaat\b", "master"),
     (r"\bdoctoraat\b|\bphd\b|\bph\.d\.?\b|\bdoctorat\b", "doctoraat"),
     (r"\bgraduaat\b|\bhbo5?\b|\bhoger beroepsonderwijs\b", "graduaat"),
     (r"\bhoger (?:secundair|middelbaar) onderwijs\b|\bsecundair onderwijs\b|\bsecundair diploma\b|\bdiploma secundair\b|"
@@ -251,6 +293,9 @@ def find_requirements(text: str, start: int = 0, end: int | None = None) -> list
     taken: list[tuple[int, int]] = []
 
     def add(cat: str, value: str, s: int, e: int, level: str | None = None) -> None:
+        generic = value in ("diploma", "attest", "certificaat", "certificate", "certificat", "brevet") or cat == "certificate" and value.lower() in ("attest", "certificaat", "certificate", "certification", "certificat", "brevet", "getuigschrift")
+        if generic and not _free((s - 15, e + 15), taken):
+            return  # "bachelor diploma", "VCA-attest": the specific match already covers it
         if _free((s, e), taken):
             taken.append((s, e))
             out.append(RequirementMatch(cat, value, s, e, level))

@@ -49,6 +49,8 @@ DEFAULT_MIN_CONFIDENCE = 0.5
 #: Dense hits considered per clause part, and competences kept per part.
 DENSE_LABELS_PER_PART = 40
 MAX_PER_PART = 3
+#: Dense hits of a part must be within this cosine of the part's best hit.
+DENSE_MARGIN = 0.02
 RELATION_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3}
 
 # Leading filler that says "you know/have" but names no competence.
@@ -197,26 +199,34 @@ class ExtractionEngine:
                 continue
             if section == "offer" or cues.is_noise_sentence(sentence):
                 continue
-            level = cues.requirement_level(sentence, section) if kind == "vacancy" else None
+            title_intro = cues.is_title_intro(sentence)
             masked: list[tuple[int, int]] = []
             for r in cues.find_requirements(text, s, e):
+                r_level = cues.requirement_level_at(text, s, e, r.start, r.end, section) if kind == "vacancy" else None
                 result.requirements.append(ExtractedRequirement(
-                    r.category, r.value, Span(r.start, r.end, text[r.start:r.end]), r.level, level))
+                    r.category, r.value, Span(r.start, r.end, text[r.start:r.end]), r.level, r_level))
                 masked.append((r.start, r.end))
             negated = cues.negated_ranges(text, s, e)
+            if title_intro:
+                continue
             for m in self.phrases.find_tokens(tokenize(sentence, lang)):
                 ms, me = m.start + s, m.end + s
                 if cues.overlaps((ms, me), negated, 0.01) or cues.overlaps((ms, me), masked, 0.01):
                     continue
-                lexical_hits.append((ms, me, m.key, level))
+                m_level = cues.requirement_level_at(text, s, e, ms, me, section) if kind == "vacancy" else None
+                lexical_hits.append((ms, me, m.key, m_level))
             parts = split_parts(text, s, e) or [(s, e)]
             for ps, pe in parts:
                 if cues.overlaps((ps, pe), negated, 0.5) or cues.overlaps((ps, pe), masked, 0.6):
                     continue
                 ps, pe = strip_filler(text, ps, pe)
-                if sum(1 for t in tokenize(text[ps:pe], lang) if t.lemma not in STOPWORDS) == 0:
+                content = [t for t in tokenize(text[ps:pe], lang)
+                           if t.lemma not in STOPWORDS and t.lemma not in cues.CUE_WORDS
+                           and not cues.overlaps((t.start + ps, t.end + ps), masked, 0.5)]
+                if not content:
                     continue
-                units.append((ps, pe, level))
+                p_level = cues.requirement_level_at(text, s, e, ps, pe, section) if kind == "vacancy" else None
+                units.append((ps, pe, p_level))
 
         found: dict[str, dict] = {}
 
@@ -256,6 +266,8 @@ class ExtractionEngine:
                     if sc > best.get(cid, -1.0):
                         best[cid] = float(sc)
                 ranked = sorted(best.items(), key=lambda kv: -kv[1])[:MAX_PER_PART]
+                if ranked:
+                    ranked = [(cid, sc) for cid, sc in ranked if sc >= ranked[0][1] - DENSE_MARGIN]
                 for cid, sc in ranked:
                     lex = 1.0 if cid in lex_by_unit.get((us, ue), ()) else 0.0
                     add(cid, self.calibration(sc, lex), (us, ue), level)

@@ -106,7 +106,8 @@ class EvidenceIn(_Model):
 class VacancyCompetenceIn(_Model):
     id: str | None = Field(None, description="Competent code (SK-/KN-/SO-) or ESCO skill URI")
     label: str | None = Field(None, description="Label; used to find the id when no id is given")
-    importance: str = Field("essential", description="essential|optional (also: required|nice_to_have)")
+    importance: str = Field("essential", description="essential|optional (Dutch aliases: essentieel|optioneel)")
+    requirement: str | None = Field(None, description="alternative to importance: required|nice_to_have")
     weight: float = Field(1.0, ge=0, le=1)
     level: str | None = None
     evidence: list[EvidenceIn] = Field(default_factory=list)
@@ -123,6 +124,11 @@ class VacancyCompetenceIn(_Model):
     def _id_or_label(self):
         if not self.id and not self.label:
             raise ValueError("een competentie heeft een id of een label nodig")
+        if self.requirement is not None:
+            req = _norm(self.requirement, IMPORTANCE_ALIASES)
+            if req not in ("essential", "optional"):
+                raise ValueError(f"requirement '{self.requirement}' moet required of nice_to_have zijn")
+            self.importance = req
         return self
 
 
@@ -342,13 +348,18 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
             comps[cid].evidence.extend(ev)
         else:
             comps[cid] = PortfolioCompetence(cid, label, ev)
+    extracted = []
     if m.cv_text and extractor is not None:
-        for ec in extractor.extract(m.cv_text, kind="cv").competences:
-            ev = [Evidence("extracted", s.text, s.start, s.end) for s in ec.spans] or [Evidence("extracted")]
-            if ec.competence_id in comps:
-                comps[ec.competence_id].evidence.extend(ev)
-            elif ec.competence_id in resolver.tax.competence_labels:
-                comps[ec.competence_id] = PortfolioCompetence(ec.competence_id, ec.label, ev)
+        try:
+            extracted = extractor.extract(m.cv_text, kind="cv").competences
+        except Exception as exc:  # extraction needs the model/index; the portfolio itself stays valid
+            m.extra["cv_text_note"] = f"cv_text niet geanalyseerd: {exc}"
+    for ec in extracted:
+        ev = [Evidence("extracted", s.text, s.start, s.end) for s in ec.spans] or [Evidence("extracted")]
+        if ec.competence_id in comps:
+            comps[ec.competence_id].evidence.extend(ev)
+        elif ec.competence_id in resolver.tax.competence_labels:
+            comps[ec.competence_id] = PortfolioCompetence(ec.competence_id, ec.label, ev)
     if errors:
         return None, errors
     p = Portfolio(id=m.id, competences=list(comps.values()), preferred_occupations=list(m.preferred_occupations),

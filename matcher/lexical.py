@@ -64,6 +64,8 @@ class _TableView:
             value = self._memo[key]
         else:
             value = self._table.get(key) if self._table is not None else None
+            if isinstance(value, (list, tuple)):  # some tables list several lemmas
+                value = value[0] if value else None
             if len(self._memo) < 500_000:
                 self._memo[key] = value
         return default if value is None else value

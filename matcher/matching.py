@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 LICENCES: tuple[str, ...] = ("AM", "A", "B", "BE", "C1", "C", "CE", "D", "G")
 BASE_LANGUAGES: tuple[str, ...] = ("nl", "fr", "en", "de")
 NEUTRAL_AFFINITY = 0.5
+RETRIEVE_AFFINITY = 0.5
 
 
 def _regime_mask(regimes: list[str]) -> int:
@@ -95,6 +96,11 @@ class OccupationSpace:
             self.sim = np.clip(sim, 0.0, 1.0)
         else:
             self.sim = np.zeros((0, 0))
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["tax"] = None  # re-attached by the engine after loading a snapshot
+        return state
 
     def idx(self, code: str) -> int:
         return self.index.get(self.tax.competent_occupation(code), -1)
@@ -322,6 +328,34 @@ def features(v: VacancySide, vrows: np.ndarray | slice, p: PortfolioSide, prows:
 
 
 # ====================================================================== engine
+ENGINE_FORMAT = "1"
+
+
+def _load_snapshot(path):
+    """A pickled, already built index (written by this program into ``var/match``), or None."""
+    import pickle
+
+    if path is None or not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # stale or corrupt: rebuild
+        log.warning("matchindex-cache %s onleesbaar; opnieuw opgebouwd", path)
+        return None
+
+
+def _save_snapshot(path, snap) -> None:
+    import pickle
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob("engine-*.pkl"):
+        old.unlink(missing_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
 class MatchEngine:
     """Both directions over the repository's vacancies and portfolios.
 
@@ -332,8 +366,9 @@ class MatchEngine:
     """
 
     def __init__(self, tax: MatchTaxonomy, repo, near: NearTable | None = None, *, near_loader=None,
-                 exposure: ExposureTracker | None = None):
+                 exposure: ExposureTracker | None = None, cache_dir=None):
         self.tax = tax
+        self.cache_dir = cache_dir
         self.repo = repo
         self._near = near
         self._near_loader = near_loader
@@ -356,31 +391,37 @@ class MatchEngine:
         return self._near
 
     def _universe(self) -> list[str]:
-        ids = set()
+        ids = set(self.repo.competence_ids())
         for entries in self.tax.profiles.values():
             ids.update(e.competence_id for e in entries)
-        for v in self.repo.iter_vacancies():
-            ids.update(c.competence_id for c in v.competences)
-        for p in self.repo.iter_portfolios():
-            ids.update(c.competence_id for c in p.competences)
         return sorted(ids)
 
     def ensure_built(self) -> None:
-        gen = self.repo.generation()
+        gen = self.repo.state_key()
         if gen == self._generation and self.vac is not None:
             return
         with self._lock:
             if gen == self._generation and self.vac is not None:
                 return
             t0 = time.perf_counter()
-            enc = Encoders(self.tax, self.vocab, self.near, self.occ)
-            vacancies = list(self.repo.iter_vacancies())
-            portfolios = list(self.repo.iter_portfolios())
-            vac = enc.vacancies(vacancies)
-            port = enc.portfolios(portfolios)
-            nc = len(self.vocab)
-            vac.weights, vac.essential = _pad_cols(vac.weights, nc), _pad_cols(vac.essential, nc)
-            port.credits = _pad_cols(port.credits, nc)
+            near = self.near
+            key = hashlib.sha256(f"{ENGINE_FORMAT}|{gen}|{self.tax.version}|{near.source}|{len(near)}".encode()).hexdigest()[:16]
+            path = self.cache_dir / f"engine-{key}.pkl" if self.cache_dir else None
+            snap = _load_snapshot(path) if path is not None else None
+            if snap is not None:
+                self.vocab, self.occ, languages, vac, port = snap
+                self.occ.tax = self.tax
+                enc = Encoders(self.tax, self.vocab, near, self.occ)
+                enc.languages = languages
+            else:
+                enc = Encoders(self.tax, self.vocab, near, self.occ)
+                vac = enc.vacancies(list(self.repo.iter_vacancies()))
+                port = enc.portfolios(list(self.repo.iter_portfolios()))
+                nc = len(self.vocab)
+                vac.weights, vac.essential = _pad_cols(vac.weights, nc), _pad_cols(vac.essential, nc)
+                port.credits = _pad_cols(port.credits, nc)
+                if path is not None:
+                    _save_snapshot(path, (self.vocab, self.occ, enc.languages, vac, port))
             self._vcsc = vac.weights.tocsc()
             self._vess_csc = vac.essential.tocsc()
             self._pcsc = port.credits.tocsc()
@@ -487,8 +528,8 @@ class MatchEngine:
             if j is None or j >= self._vcsc.shape[1]:
                 cache[g.competence_id] = g.opens_vacancies = 0
                 continue
-            col = self._vcsc[:, j]
-            rows, w = col.indices, col.data
+            a, b = self._vcsc.indptr[j], self._vcsc.indptr[j + 1]
+            rows, w = self._vcsc.indices[a:b], self._vcsc.data[a:b]
             gain = w * (1.0 - credit_vec[j]) / np.where(self.vac.total[rows] > 0, self.vac.total[rows], 1.0)
             after = cov[rows] + gain
             n = int(np.count_nonzero(keep[rows] & ~open_now[rows] & (after >= threshold - 1e-12)))
@@ -510,8 +551,14 @@ class MatchEngine:
                            comp["matched_objs"], comp["gaps"], diplomas, summary)
 
     @staticmethod
+    def retrieved(f: PairFeatures) -> np.ndarray:
+        """Retrieval: a pair is considered when it shares a competence (exact or near) or when the
+        vacancy's occupation is (close to) one the person prefers; the factors then rerank."""
+        return (f.coverage > 0) | (f.affinity_known & (f.affinity >= RETRIEVE_AFFINITY))
+
+    @staticmethod
     def _top(score: np.ndarray, keep: np.ndarray, top: int, ids: list[str]) -> list[int]:
-        idx = np.flatnonzero(keep)
+        idx = np.flatnonzero(keep & (score > 0))
         if not len(idx):
             return []
         k = min(top, len(idx))
@@ -532,7 +579,7 @@ class MatchEngine:
         credit_vec = self._credit_vector(credits)
         f = self._all_vacancy_features(pside, credit_vec, opts)
         scored = score_pairs(f, opts)
-        rows = self._top(scored.score, scored.keep, top, self.vac.ids)
+        rows = self._top(scored.score, scored.keep & self.retrieved(f), top, self.vac.ids)
         results: list[MatchResult] = []
         if explain and rows:
             vacancies = {v.id: v for v in self.repo.get_vacancies([self.vac.ids[r] for r in rows])}
@@ -548,9 +595,12 @@ class MatchEngine:
                        for rank, r in enumerate(rows, 1)]
         if record_exposure if record_exposure is not None else opts.spread_exposure:
             self.exposure.record("vacancy", [self.vac.ids[r] for r in rows])
+        note = "" if portfolio.competences else "Dit portfolio heeft (nog) geen competenties: enkel voorkeursberoepen tellen."
+        if portfolio.extra.get("cv_text_note"):
+            note = (note + " " + str(portfolio.extra["cv_text_note"])).strip()
         return MatchResultSet("vacancies", {"portfolio": portfolio.id}, opts, self.vac.n,
                               int(self.vac.n - scored.keep.sum()), self.near.source, results,
-                              round((time.perf_counter() - t0) * 1000, 2))
+                              round((time.perf_counter() - t0) * 1000, 2), note)
 
     def score_all_vacancies(self, portfolio: Portfolio, options: MatchOptions | None = None) -> dict[str, float]:
         """Every vacancy's score for this person (``NaN`` when a hard constraint removes it); for tests and audits."""
@@ -592,7 +642,7 @@ class MatchEngine:
             vacancy = found
         _, f = self._candidate_features(vacancy, opts)
         scored = score_pairs(f, opts)
-        rows = self._top(scored.score, scored.keep, top, self.port.ids)
+        rows = self._top(scored.score, scored.keep & self.retrieved(f), top, self.port.ids)
         portfolios = {p.id: p for p in self.repo.get_portfolios([self.port.ids[r] for r in rows])}
         results = []
         cache_by_person: dict = {}
@@ -646,4 +696,5 @@ def engine_from_services(services) -> MatchEngine:
             log.warning("geen labelindex (%s): verwante competenties enkel via de crosswalks", exc)
         return load_or_build_near(tax, universe, cache_dir=cache, indexes=indexes)
 
-    return MatchEngine(tax, services.vacancies, near_loader=loader, exposure=ExposureTracker(services.vacancies))
+    return MatchEngine(tax, services.vacancies, near_loader=loader, exposure=ExposureTracker(services.vacancies),
+                       cache_dir=cache)

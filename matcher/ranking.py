@@ -32,6 +32,10 @@ LEXICAL_WEIGHT = 0.3
 GROUP_WEIGHT = 1.0
 
 
+#: Query batches smaller than this are encoded without being written to the disk cache.
+SMALL_BATCH = 64
+
+
 def _sha(texts: Sequence[str], extra: str = "") -> str:
     h = hashlib.sha256(extra.encode())
     for t in texts:
@@ -49,6 +53,7 @@ class EmbeddingCache:
         self.use_index = use_index
         self._index_map: dict[str, tuple[object, int]] | None = None
         self._model_id: str | None = None
+        self._stores: dict[str, tuple[dict[str, int], np.ndarray]] = {}
 
     @property
     def encoder(self):
@@ -87,54 +92,90 @@ class EmbeddingCache:
     def queries(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return self._vectors(list(texts), "query", progress)
 
-    def _vectors(self, texts: list[str], side: str, progress: bool) -> np.ndarray:
-        uniq = list(dict.fromkeys(texts))
-        cache_dir = self.settings.var_dir / "cache" / "emb"
+    def _store_path(self, side: str) -> Path:
         prefix = self.settings.passage_prefix if side == "passage" else self.settings.query_prefix
-        key = _sha(uniq, f"{self.model_id()}|{side}|{prefix}")
-        path = cache_dir / f"{side}-{key}.npy"
-        if path.exists():
-            vecs = np.load(path)
-        else:
-            vecs = np.zeros((len(uniq), 384), dtype=np.float32)
-            todo: list[int] = []
-            if side == "passage":
-                imap = self._index_vectors()
-                for i, t in enumerate(uniq):
-                    hit = imap.get(t)
-                    if hit is not None:
-                        vecs[i] = hit[0].reconstruct(int(hit[1]))
-                    else:
-                        todo.append(i)
-            else:
-                todo = list(range(len(uniq)))
-            if todo:
-                enc = self.encoder
-                fn = enc.encode_passages if side == "passage" else enc.encode_queries
-                if vecs.shape[1] != enc.dim:
-                    vecs = np.zeros((len(uniq), enc.dim), dtype=np.float32)
-                    todo = list(range(len(uniq)))
-                out = np.zeros((len(todo), enc.dim), dtype=np.float32)
-                step = 2048
-                bar = None
-                if progress:
-                    from tqdm import tqdm
+        key = hashlib.sha256(f"{self.model_id()}|{side}|{prefix}".encode()).hexdigest()[:16]
+        return self.settings.var_dir / "cache" / "emb" / f"{side}-{key}"
 
-                    bar = tqdm(total=len(todo), desc=f"encode {side}s", unit="text")
-                for a in range(0, len(todo), step):
-                    chunk = [uniq[i] for i in todo[a:a + step]]
-                    out[a:a + len(chunk)] = fn(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
+    def _load_store(self, side: str) -> tuple[dict[str, int], np.ndarray]:
+        if side in self._stores:
+            return self._stores[side]
+        base = self._store_path(side)
+        texts: dict[str, int] = {}
+        vecs = np.zeros((0, 0), dtype=np.float32)
+        try:
+            if (base / "vectors.npy").exists() and (base / "texts.json").exists():
+                vecs = np.load(base / "vectors.npy")
+                order = json.loads((base / "texts.json").read_text(encoding="utf-8"))
+                if len(order) == len(vecs):
+                    texts = {t: i for i, t in enumerate(order)}
+                else:
+                    vecs = np.zeros((0, 0), dtype=np.float32)
+        except (OSError, ValueError):  # a broken cache is rebuilt
+            texts, vecs = {}, np.zeros((0, 0), dtype=np.float32)
+        self._stores[side] = (texts, vecs)
+        return texts, vecs
+
+    def _save_store(self, side: str, texts: dict[str, int], vecs: np.ndarray) -> None:
+        base = self._store_path(side)
+        base.mkdir(parents=True, exist_ok=True)
+        order = sorted(texts, key=texts.get)
+        tmp_v, tmp_t = base / "vectors.tmp.npy", base / "texts.tmp.json"
+        np.save(tmp_v, vecs)
+        tmp_t.write_text(json.dumps(order, ensure_ascii=False), encoding="utf-8")
+        tmp_v.replace(base / "vectors.npy")
+        tmp_t.replace(base / "texts.json")
+
+    def add(self, side: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Seed the cache with known vectors (e.g. from a label index built by this model)."""
+        known, vecs = self._load_store(side)
+        new = [i for i, t in enumerate(texts) if t not in known]
+        if not new:
+            return
+        if vecs.size == 0:
+            vecs = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        for i in new:
+            known[texts[i]] = len(known)
+        vecs = np.vstack([vecs, vectors[new].astype(np.float32)])
+        self._stores[side] = (known, vecs)
+        self._save_store(side, known, vecs)
+
+    def _vectors(self, texts: list[str], side: str, progress: bool) -> np.ndarray:
+        """Vectors per text: the persistent cache, then the label index, then the encoder."""
+        known, vecs = self._load_store(side)
+        uniq = [t for t in dict.fromkeys(texts) if t not in known]
+        if uniq and side == "passage":
+            imap = self._index_vectors()
+            from_index = [t for t in uniq if t in imap]
+            if from_index:
+                got = np.stack([imap[t][0].reconstruct(int(imap[t][1])) for t in from_index])
+                self.add(side, from_index, got)
+                known, vecs = self._load_store(side)
+                uniq = [t for t in uniq if t not in known]
+        if uniq and len(uniq) < SMALL_BATCH and side == "query":
+            # a few ad-hoc queries (API, CLI): encode, don't grow the cache on disk
+            fresh = dict(zip(uniq, self.encoder.encode_queries(uniq)))
+            return np.stack([fresh[t] if t in fresh else vecs[known[t]] for t in texts])
+        if uniq:
+            enc = self.encoder
+            fn = enc.encode_passages if side == "passage" else enc.encode_queries
+            out = np.zeros((len(uniq), enc.dim), dtype=np.float32)
+            step = 2048
+            bar = None
+            if progress:
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(uniq), desc=f"encode {side}s", unit="text")
+            for a in range(0, len(uniq), step):
+                chunk = uniq[a:a + step]
+                out[a:a + len(chunk)] = fn(chunk)
                 if bar is not None:
-                    bar.close()
-                vecs[todo] = out
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vecs)
-            tmp.replace(path)
-        pos = {t: i for i, t in enumerate(uniq)}
-        return vecs[[pos[t] for t in texts]]
+                    bar.update(len(chunk))
+            if bar is not None:
+                bar.close()
+            self.add(side, uniq, out)
+            known, vecs = self._load_store(side)
+        return vecs[[known[t] for t in texts]]
 
 
 class HybridRanker:

@@ -210,7 +210,8 @@ class SyntheticGenerator:
         contract = rng.choices(["permanent", "temporary", "interim", "freelance", "flexi", "student"],
                                [55, 15, 20, 5, 3, 2])[0]
         low = occ_label.lower()
-        if any(w in low for w in ("vrachtwagen", "chauffeur", "trekker")):
+        if any(w in low for w in ("vrachtwagen", "chauffeur", "trekker")) and not any(
+                w in low for w in ("heftruck", "reachtruck", "taxi", "bestel")):
             licence = rng.choice(["C", "CE", "CE"])
         elif "bus" in low or "autocar" in low:
             licence = "D"
@@ -362,3 +363,16 @@ def generate(tax: MatchTaxonomy, store, out_dir: Path, *, vacancies: int = 20000
     return GenerationReport(vacancies, portfolios, seed, round(time.perf_counter() - t0, 2),
                             {"vacancies": str(vpath), "portfolios": str(ppath)},
                             round(n_short / max(vacancies, 1), 3))
+
+
+def prune_synthetic(repo, vacancies: int, portfolios: int) -> dict[str, int]:
+    """Remove synthetic records of an earlier, larger generation (ids beyond this run's counts)."""
+    keep_v = {f"SYN-V-{i:06d}" for i in range(1, vacancies + 1)}
+    keep_p = {f"SYN-P-{i:05d}" for i in range(1, portfolios + 1)}
+    stale_v = [i for i in repo.ids("vacancies", synthetic=True) if i.startswith("SYN-V-") and i not in keep_v]
+    stale_p = [i for i in repo.ids("portfolios", synthetic=True) if i.startswith("SYN-P-") and i not in keep_p]
+    if stale_v:
+        repo.delete_vacancies(stale_v)
+    if stale_p:
+        repo.delete_portfolios(stale_p)
+    return {"vacancies": len(stale_v), "portfolios": len(stale_p)}

@@ -84,6 +84,7 @@ class FactorOutput:
     effect: np.ndarray
     keep: np.ndarray | None = None
     weight: float | None = None
+    extra: dict = field(default_factory=dict)   # arrays a factor keeps for its explanations
 
 
 @dataclass

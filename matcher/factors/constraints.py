@@ -38,11 +38,11 @@ def violations(f: PairFeatures) -> dict[str, np.ndarray]:
             "language": f.language_short > 0}
 
 
-def penalties(f: PairFeatures) -> dict[str, np.ndarray]:
+def penalties(f: PairFeatures, v: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         excess = np.where(np.isfinite(f.distance_km) & np.isfinite(f.max_km), f.distance_km - f.max_km, 0.0)
         rel = np.where(f.max_km > 0, excess / np.where(f.max_km > 0, f.max_km, 1.0), 1.0)
-    v = violations(f)
+    v = v if v is not None else violations(f)
     return {
         "distance": np.where(v["distance"], 1.0 - np.minimum(0.6, 0.3 + 0.3 * np.nan_to_num(rel)), 1.0),
         "regime": np.where(v["regime"], REGIME_PENALTY, 1.0),
@@ -60,7 +60,7 @@ class Constraints(Factor):
 
     def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:
         v = violations(f)
-        p = penalties(f)
+        p = penalties(f, v)
         effect = np.ones(f.n)
         keep = np.ones(f.n, dtype=bool)
         for c in CONSTRAINTS:
@@ -69,11 +69,11 @@ class Constraints(Factor):
                 keep &= ~v[c]
             elif mode == "soft":
                 effect = effect * p[c]
-        return FactorOutput(effect, effect, keep)
+        return FactorOutput(effect, effect, keep, extra={"violations": v, "penalties": p})
 
     def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
-        v = violations(f)
-        p = penalties(f)
+        v = out.extra.get("violations") or violations(f)
+        p = out.extra.get("penalties") or penalties(f)
         items = []
         for c in CONSTRAINTS:
             mode = opts.mode(c)

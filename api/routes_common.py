@@ -1,0 +1,97 @@
+"""Helpers shared by the route modules: services, input conversion (pydantic -> domain), output shaping."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from cmatch.output import to_plain
+from matcher.domain import EVIDENCE_LABELS_NL, Portfolio, Vacancy
+from matcher.services import Services
+
+from .errors import ApiError
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def resolver(svc: Services):
+    """The import resolver (ids and exact labels against the taxonomy), built once per Services."""
+    from matcher.imports import Resolver
+
+    res = getattr(svc, "_api_resolver", None)
+    if res is None:
+        res = Resolver(svc.match_taxonomy)
+        svc._api_resolver = res  # Services is a plain dataclass: cache the resolver on it
+    return res
+
+
+def _reasons_to_details(reasons: list[str], prefix: list[str]) -> list[dict]:
+    """``"competences.0: onbekende competentie 'X'"`` -> ``{"loc": [*prefix, "competences", "0"], "msg": …}``."""
+    details = []
+    for r in reasons:
+        where, sep, msg = r.partition(": ")
+        loc = [*prefix, *where.split(".")] if sep and where and " " not in where else list(prefix)
+        details.append({"loc": loc, "msg": msg if sep else r, "type": "value_error"})
+    return details
+
+
+def portfolio_from_body(svc: Services, data: dict, prefix: list[str], *, extract: bool = True) -> Portfolio:
+    from matcher.imports import portfolio_from_input
+
+    extractor = svc.extractor if extract and data.get("cv_text") else None
+    p, reasons = portfolio_from_input(data, resolver(svc), extractor)
+    if p is None:
+        raise ApiError(422, "Het portfolio is ongeldig; zie 'details'.", _reasons_to_details(reasons, prefix))
+    return p
+
+
+def vacancy_from_body(svc: Services, data: dict, prefix: list[str]) -> Vacancy:
+    from matcher.imports import vacancy_from_input
+
+    data = dict(data)
+    if not data.get("title"):
+        data["title"] = "(nog zonder titel)"
+    v, reasons = vacancy_from_input(data, resolver(svc))
+    if v is None:
+        raise ApiError(422, "De vacature is ongeldig; zie 'details'.", _reasons_to_details(reasons, prefix))
+    return v
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, f"{what} '{ident}' niet gevonden.")
+
+
+def evidence_out(items: list[dict]) -> list[dict]:
+    return [{**e, "source_label": EVIDENCE_LABELS_NL.get(e.get("source", ""), e.get("source", ""))} for e in items or []]
+
+
+def match_result_set(res) -> dict[str, Any]:
+    """A :class:`matcher.scoring.MatchResultSet` as plain JSON, with a few fields the web app shows directly."""
+    plain = to_plain(res)
+    for r in plain.get("results", []):
+        cov = next((b for b in r.get("breakdown", []) if b.get("factor") == "coverage"), None)
+        r["coverage"] = cov.get("value") if cov else None
+        r["essential_present"] = sum(1 for m in r.get("matched", []) if m.get("importance") == "essential")
+        r["essential_total"] = r["essential_present"] + sum(1 for g in r.get("gaps", []) if g.get("importance") == "essential")
+        dist = None
+        for b in r.get("breakdown", []):
+            for c in (b.get("details") or {}).get("constraints", []) or []:
+                if isinstance(c, dict) and c.get("constraint") == "distance" and c.get("distance_km") is not None:
+                    dist = c["distance_km"]
+        r["distance_km"] = dist
+        occs = (r.get("vacancy") or {}).get("occupations") or []
+        r["shortage"] = any(o.get("shortage") for o in occs if isinstance(o, dict))
+        for m in r.get("matched", []):
+            m["portfolio_evidence"] = evidence_out(m.get("portfolio_evidence"))
+            m["vacancy_evidence"] = evidence_out(m.get("vacancy_evidence"))
+    return plain
+
+
+def match_options(opts) -> Any:
+    from matcher.factors import CONSTRAINTS, MatchOptions
+
+    modes = {c: "soft" for c in CONSTRAINTS}
+    modes.update({k: v for k, v in opts.constraints.items() if k in modes})
+    return MatchOptions(constraints=modes, shortage_boost=opts.shortage_boost, spread_exposure=opts.spread_exposure)

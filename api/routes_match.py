@@ -1,0 +1,66 @@
+"""Matching in both directions and orientation.
+
+* ``POST /api/v1/match/vacancies`` — a portfolio (or the id of a stored one) -> ranked vacancies,
+  each with its score breakdown, matched competences (with evidence of both sides), gaps,
+  knelpuntberoep flag and distance.
+* ``POST /api/v1/match/candidates`` — a vacancy (or a stored id) -> ranked, pseudonymised candidates.
+* ``POST /api/v1/orientation`` — a portfolio -> occupations it fits (or, ``broader``, occupations
+  in other sectors within ``max_missing`` missing essentials), with gaps and vacancy counts.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from cmatch.output import to_plain
+from matcher.services import Services
+
+from . import schemas
+from .routes_common import (match_options, match_result_set, not_found, portfolio_from_body, services,
+                            vacancy_from_body)
+
+router = APIRouter(prefix="/api/v1", tags=["matchen"])
+
+
+def _portfolio(svc: Services, body) -> object:
+    if body.portfolio_id is not None:
+        p = svc.vacancies.get_portfolio(body.portfolio_id)
+        if p is None:
+            raise not_found("Portfolio", body.portfolio_id)
+        return p
+    return portfolio_from_body(svc, body.portfolio.model_dump(), ["body", "portfolio"])
+
+
+@router.post("/match/vacancies", response_model=schemas.MatchResultSetOut)
+def match_vacancies(body: schemas.MatchVacanciesIn, svc: Services = Depends(services)) -> dict:
+    """Vacatures voor een werkzoekende: score-opbouw, gevonden en ontbrekende competenties, knelpuntberoep, afstand."""
+    p = _portfolio(svc, body)
+    res = svc.matcher.match_vacancies(p, top=body.top, options=match_options(body.options), gap_limit=50)
+    return match_result_set(res)
+
+
+@router.post("/match/candidates", response_model=schemas.MatchResultSetOut)
+def match_candidates(body: schemas.MatchCandidatesIn, svc: Services = Depends(services)) -> dict:
+    """Kandidaten voor een vacature (geanonimiseerd), met dezelfde scoring."""
+    if body.vacancy_id is not None:
+        v = svc.vacancies.get_vacancy(body.vacancy_id)
+        if v is None:
+            raise not_found("Vacature", body.vacancy_id)
+    else:
+        v = vacancy_from_body(svc, body.vacancy.model_dump(), ["body", "vacancy"])
+    res = svc.matcher.match_candidates(v, top=body.top, options=match_options(body.options), anonymise=True,
+                                       gap_limit=50)
+    return match_result_set(res)
+
+
+@router.post("/orientation", response_model=schemas.OrientationOut, tags=["oriëntatie"])
+def orientation(body: schemas.OrientationIn, svc: Services = Depends(services)) -> dict:
+    """Beroepen die bij een portfolio passen (ook in andere sectoren), knelpuntberoepen gemarkeerd, met hiaten."""
+    from matcher.orientation import Orientation
+
+    p = _portfolio(svc, body)
+    orient = getattr(svc, "_api_orientation", None)
+    if orient is None or orient.engine is not svc.matcher:
+        orient = Orientation(svc.matcher)
+        svc._api_orientation = orient
+    res = orient.orient(p, top=body.top, broader=body.broader, max_missing=body.max_missing)
+    return to_plain(res)

@@ -1,0 +1,166 @@
+"""Vacancies and portfolios: create, read, update, delete, and import (the JSONL schema, as a JSON array).
+
+Records are validated exactly as ``cmatch vacancies import`` / ``cmatch portfolios import`` do
+(:mod:`matcher.imports`): competence ids and occupation codes must exist, Dutch aliases are
+accepted, and an import reports every rejected record with its index and reasons.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from cmatch.output import to_plain
+from matcher.services import Services
+
+from . import schemas
+from .errors import MAX_TEXT_CHARS, ApiError
+from .routes_common import not_found, portfolio_from_body, resolver, services, vacancy_from_body
+
+router = APIRouter(prefix="/api/v1", tags=["vacatures en portfolio's"])
+
+
+
+def RecordId():  # noqa: N802 — a fresh FieldInfo per route (FastAPI binds it to the parameter name)
+    return Path(..., min_length=1, max_length=200, description="Id van het record.")
+
+
+def _vacancy_item(v) -> dict:
+    loc = v.location
+    return {"id": v.id, "title": v.title, "employer": v.employer, "occupation_codes": v.occupation_codes,
+            "municipality": loc.municipality, "province": loc.province, "n_competences": len(v.competences),
+            "synthetic": v.synthetic}
+
+
+def _portfolio_item(svc: Services, p) -> dict:
+    tax = svc.match_taxonomy
+    name = p.personal.get("name") or " ".join(str(p.personal.get(k, "")) for k in ("first_name", "last_name")).strip()
+    return {"id": p.id, "name": name, "municipality": p.location.municipality, "province": p.location.province,
+            "preferred_occupations": [{"code": c, "label": tax.occupation_label(c)} for c in p.preferred_occupations],
+            "n_competences": len(p.competences), "synthetic": p.synthetic}
+
+
+def _page(it, offset: int, limit: int) -> list:
+    return list(itertools.islice(it, offset, offset + limit))
+
+
+# ---------------------------------------------------------------------- vacancies
+@router.get("/vacancies", response_model=schemas.RecordList)
+def list_vacancies(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200),
+                   svc: Services = Depends(services)) -> dict:
+    """Opgeslagen vacatures (samenvatting), gesorteerd op id."""
+    items = [_vacancy_item(v) for v in _page(svc.vacancies.iter_vacancies(), offset, limit)]
+    return {"total": svc.vacancies.count_vacancies(), "offset": offset, "limit": limit, "items": items}
+
+
+@router.post("/vacancies", status_code=201, response_model=dict)
+def create_vacancy(body: schemas.VacancyBody, svc: Services = Depends(services)) -> dict:
+    """Een vacature toevoegen (409 als de id al bestaat; gebruik PUT om te wijzigen)."""
+    if svc.vacancies.get_vacancy(body.id) is not None:
+        raise ApiError(409, f"Vacature '{body.id}' bestaat al; gebruik PUT om ze te wijzigen.")
+    v = vacancy_from_body(svc, body.model_dump(), ["body"])
+    svc.vacancies.upsert_vacancies([v])
+    return to_plain(v)
+
+
+@router.get("/vacancies/{vacancy_id}", response_model=dict)
+def get_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+    v = svc.vacancies.get_vacancy(vacancy_id)
+    if v is None:
+        raise not_found("Vacature", vacancy_id)
+    return to_plain(v)
+
+
+@router.put("/vacancies/{vacancy_id}", response_model=dict)
+def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+    """Een vacature vervangen of aanmaken; de id in het pad telt."""
+    v = vacancy_from_body(svc, {**body.model_dump(), "id": vacancy_id}, ["body"])
+    svc.vacancies.upsert_vacancies([v])
+    return to_plain(v)
+
+
+@router.delete("/vacancies/{vacancy_id}", status_code=204, response_class=Response)
+def delete_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> Response:
+    if svc.vacancies.get_vacancy(vacancy_id) is None:
+        raise not_found("Vacature", vacancy_id)
+    svc.vacancies.delete_vacancies([vacancy_id])
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------------- portfolios
+@router.get("/portfolios", response_model=schemas.RecordList)
+def list_portfolios(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200),
+                    svc: Services = Depends(services)) -> dict:
+    """Opgeslagen portfolio's (samenvatting), gesorteerd op id."""
+    items = [_portfolio_item(svc, p) for p in _page(svc.vacancies.iter_portfolios(), offset, limit)]
+    return {"total": svc.vacancies.count_portfolios(), "offset": offset, "limit": limit, "items": items}
+
+
+@router.post("/portfolios", status_code=201, response_model=dict)
+def create_portfolio(body: schemas.PortfolioBody, svc: Services = Depends(services)) -> dict:
+    if svc.vacancies.get_portfolio(body.id) is not None:
+        raise ApiError(409, f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
+    p = portfolio_from_body(svc, body.model_dump(), ["body"])
+    svc.vacancies.upsert_portfolios([p])
+    return to_plain(p)
+
+
+@router.get("/portfolios/{portfolio_id}", response_model=dict)
+def get_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+    p = svc.vacancies.get_portfolio(portfolio_id)
+    if p is None:
+        raise not_found("Portfolio", portfolio_id)
+    return to_plain(p)
+
+
+@router.put("/portfolios/{portfolio_id}", response_model=dict)
+def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+    p = portfolio_from_body(svc, {**body.model_dump(), "id": portfolio_id}, ["body"])
+    svc.vacancies.upsert_portfolios([p])
+    return to_plain(p)
+
+
+@router.delete("/portfolios/{portfolio_id}", status_code=204, response_class=Response)
+def delete_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> Response:
+    if svc.vacancies.get_portfolio(portfolio_id) is None:
+        raise not_found("Portfolio", portfolio_id)
+    svc.vacancies.delete_portfolios([portfolio_id])
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------------- import
+def _import(svc: Services, kind: Literal["vacancies", "portfolios"], records: list[dict]) -> dict:
+    from matcher.imports import portfolio_from_input, vacancy_from_input
+
+    res = resolver(svc)
+    good, rejected = [], []
+    for i, data in enumerate(records):
+        too_long = [k for k in ("text", "cv_text") if isinstance(data.get(k), str) and len(data[k]) > MAX_TEXT_CHARS]
+        if too_long:
+            obj, reasons = None, [f"{k}: hoogstens {MAX_TEXT_CHARS} tekens" for k in too_long]
+        elif kind == "vacancies":
+            obj, reasons = vacancy_from_input(data, res)
+        else:
+            extractor = svc.extractor if data.get("cv_text") else None
+            obj, reasons = portfolio_from_input(data, res, extractor)
+        if obj is None:
+            rid = data.get("id") if isinstance(data.get("id"), str) else None
+            rejected.append({"index": i, "id": rid, "reasons": reasons})
+        else:
+            good.append(obj)
+    up = (svc.vacancies.upsert_vacancies if kind == "vacancies" else svc.vacancies.upsert_portfolios)(good)
+    return {"kind": kind, "received": len(records), "accepted": len(good), "inserted": up.inserted,
+            "updated": up.updated, "unchanged": up.unchanged, "rejected": rejected}
+
+
+@router.post("/vacancies/import", response_model=schemas.ImportOut)
+def import_vacancies(body: schemas.ImportIn, svc: Services = Depends(services)) -> dict:
+    """Vacatures in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
+    return _import(svc, "vacancies", body.records)
+
+
+@router.post("/portfolios/import", response_model=schemas.ImportOut)
+def import_portfolios(body: schemas.ImportIn, svc: Services = Depends(services)) -> dict:
+    """Portfolio's in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
+    return _import(svc, "portfolios", body.records)

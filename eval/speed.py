@@ -1,0 +1,228 @@
+"""Speed and size: extraction latency, match latency at 20,000 and 200,000 vacancies, index
+build throughput, resident memory.
+
+* **Extraction latency** — :data:`eval.cli.BENCH_VACANCY` (a Dutch vacancy of ~300 words) through
+  the product's extractor, warm (3 warm-up runs), p50/p95/p99 in ms.
+* **Encoder throughput** — label texts encoded per second (``encode_passages``, batches of the
+  configured size): the rate that bounds building the FAISS label indexes.
+* **Match index build** — :meth:`MatchEngine.ensure_built` from the repository, no snapshot
+  cache: vacancies (+ portfolios) per second.
+* **Match latency** — ``match_vacancies`` top 20, fully explained (breakdown, evidence, gaps with
+  "opens N vacancies"), warm, for evenly spaced stored portfolios; p50/p95/p99/mean in ms.
+  At **200,000** vacancies the synthetic set is replicated ten times (new ids, locations
+  jittered by up to ~5 km) in a lazy in-memory repository (:class:`ReplicatedRepository`), so
+  nothing is written to disk.
+* **Resident memory** — ``psutil`` RSS of this process after each build (it includes the
+  model and everything loaded before; the deltas are the engine's own cost) and the peak.
+
+Timings depend on the machine and on whatever else runs on it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import resource
+import statistics
+import time
+
+import numpy as np
+
+EXTRACT_RUNS = 20
+MATCH_QUERIES = 200
+MATCH_QUERIES_LARGE = 100
+WARMUP = 10
+REPLICAS = 10
+
+
+def _pct(a: list[float]) -> dict:
+    x = np.array(a, dtype=float)
+    if not len(x):
+        return {}
+    return {"p50_ms": round(float(np.percentile(x, 50)), 2), "p95_ms": round(float(np.percentile(x, 95)), 2),
+            "p99_ms": round(float(np.percentile(x, 99)), 2), "mean_ms": round(float(x.mean()), 2)}
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def extraction_latency(services, runs: int = EXTRACT_RUNS) -> tuple[dict, list[float]]:
+    from .cli import BENCH_VACANCY
+
+    ex = services.extractor
+    for _ in range(3):
+        ex.extract(BENCH_VACANCY, kind="vacancy")
+    times = []
+    n = 0
+    for _ in range(runs):
+        t = time.perf_counter()
+        r = ex.extract(BENCH_VACANCY, kind="vacancy")
+        times.append((time.perf_counter() - t) * 1000)
+        n = len(r.competences)
+    return {**_pct(times), "runs": runs, "words": len(BENCH_VACANCY.split()), "competences": n}, times
+
+
+def encoder_throughput(services, n: int = 1024) -> dict:
+    labels = []
+    for _cid, _lang, label, _kind in services.store.competence_labels():
+        labels.append(label)
+        if len(labels) >= n:
+            break
+    enc = services.encoder
+    enc.encode_passages(labels[:32])
+    t = time.perf_counter()
+    enc.encode_passages(labels)
+    s = time.perf_counter() - t
+    return {"labels": len(labels), "seconds": round(s, 2), "labels_per_s": round(len(labels) / s, 1)}
+
+
+def match_latency(engine, people, *, top: int = 20, warmup: int = WARMUP) -> tuple[dict, list[float]]:
+    times = []
+    for i, p in enumerate(people):
+        t = time.perf_counter()
+        engine.match_vacancies(p, top=top, record_exposure=False)
+        if i >= warmup:
+            times.append((time.perf_counter() - t) * 1000)
+    return {**_pct(times), "queries": len(times), "top": top, "n_vacancies": engine.vac.n}, times
+
+
+def sample_people(portfolios, n: int) -> list:
+    step = max(1, len(portfolios) // max(1, n))
+    return list(portfolios)[::step][:n]
+
+
+class ReplicatedRepository:
+    """A read-only repository of ``replicas`` copies of ``base`` vacancies (new ids, jittered
+    places), built lazily; enough of :class:`indexer.vacancy_store.VacancyRepository` for the
+    match engine."""
+
+    def __init__(self, base, replicas: int = REPLICAS, seed: int = 7, portfolios=()):
+        self.base = list(base)
+        self.replicas = replicas
+        self.seed = seed
+        self._portfolios = list(portfolios)
+        self._pos = {}
+        from matcher.geo import complete
+
+        self._locs = [complete(v.location) for v in self.base]
+
+    def _make(self, k: int, i: int):
+        v = self.base[i]
+        if k == 0:
+            return v
+        loc = self._locs[i]
+        r = random.Random(f"{self.seed}:{k}:{i}")
+        if loc.lat is not None:
+            loc = dataclasses.replace(loc, lat=loc.lat + r.uniform(-0.045, 0.045), lon=loc.lon + r.uniform(-0.06, 0.06))
+        return dataclasses.replace(v, id=f"{v.id}-R{k:02d}", location=loc)
+
+    def _parse(self, vid: str) -> tuple[int, int]:
+        if vid not in self._pos and not self._pos:
+            self._pos = {v.id: i for i, v in enumerate(self.base)}
+        if "-R" in vid[-4:]:
+            return int(vid[-2:]), self._pos[vid[:-4]]
+        return 0, self._pos[vid]
+
+    def iter_vacancies(self):
+        for k in range(self.replicas):
+            for i in range(len(self.base)):
+                yield self._make(k, i)
+
+    def get_vacancies(self, ids):
+        return [self._make(*self._parse(i)) for i in ids]
+
+    def get_vacancy(self, vid):
+        return self.get_vacancies([vid])[0]
+
+    def iter_portfolios(self):
+        return iter(self._portfolios)
+
+    def get_portfolios(self, ids):
+        by = {p.id: p for p in self._portfolios}
+        return [by[i] for i in ids if i in by]
+
+    def count_vacancies(self) -> int:
+        return len(self.base) * self.replicas
+
+    def count_portfolios(self) -> int:
+        return len(self._portfolios)
+
+    def competence_ids(self):
+        ids = {c.competence_id for v in self.base for c in v.competences}
+        ids |= {c.competence_id for p in self._portfolios for c in p.competences}
+        return sorted(ids)
+
+    def state_key(self) -> str:
+        return f"replicated-{len(self.base)}x{self.replicas}-{self.seed}"
+
+    def generation(self) -> int:
+        return 0
+
+    def exposure_counts(self, kind):
+        return {}
+
+
+def engine_build(tax, repo, near=None, *, near_loader=None) -> tuple[object, dict]:
+    """A fresh engine over ``repo`` (no snapshot cache), timed, with RSS before and after.
+    The near table is loaded first and not timed (it is built once per taxonomy and label index)."""
+    from matcher.matching import MatchEngine
+
+    engine = MatchEngine(tax, repo, near, near_loader=near_loader, cache_dir=None)
+    t = time.perf_counter()
+    near_source = engine.near.source
+    near_s = time.perf_counter() - t
+    before = rss_mb()
+    t = time.perf_counter()
+    engine.ensure_built()
+    s = time.perf_counter() - t
+    after = rss_mb()
+    n_v, n_p = engine.vac.n, engine.port.n
+    return engine, {"vacancies": n_v, "portfolios": n_p, "seconds": round(s, 2), "near_source": near_source,
+                    "near_load_seconds": round(near_s, 2),
+                    "vacancies_per_s": round(n_v / s, 1) if s > 0 else None,
+                    "rss_before_mb": before, "rss_after_mb": after, "rss_delta_mb": round(after - before, 1)}
+
+
+def run_speed(services, engine, build_info: dict, tax, vacancies, portfolios, *, large: bool = True,
+              replicas: int = REPLICAS, queries: int = MATCH_QUERIES, queries_large: int = MATCH_QUERIES_LARGE,
+              extract_runs: int = EXTRACT_RUNS, progress: bool = False) -> tuple[dict, dict]:
+    """Returns (figures, raw latencies for the plots)."""
+    out: dict = {"cpu_count": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
+    raw: dict = {}
+    try:
+        out["extraction"], raw["extraction"] = extraction_latency(services, extract_runs)
+    except Exception as exc:  # the extractor is another component: report, don't stop
+        out["extraction"] = {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        out["encoder"] = encoder_throughput(services)
+    except Exception as exc:
+        out["encoder"] = {"error": f"{type(exc).__name__}: {exc}"}
+    out["index_build_20k"] = build_info
+    people = sample_people(portfolios, queries + WARMUP)
+    out["match_20k"], raw["match_20k"] = match_latency(engine, people)
+    out["rss_mb_20k"] = rss_mb()
+    if progress:
+        print(f"  speed 20k: p50 {out['match_20k'].get('p50_ms')} ms", flush=True)
+    if large and vacancies:
+        repo = ReplicatedRepository(vacancies, replicas)
+        big, info = engine_build(tax, repo, engine.near)
+        out["index_build_200k"] = info
+        people = sample_people(portfolios, queries_large + WARMUP)
+        out["match_200k"], raw["match_200k"] = match_latency(big, people)
+        out["rss_mb_200k"] = rss_mb()
+        if progress:
+            print(f"  speed {big.vac.n}: p50 {out['match_200k'].get('p50_ms')} ms", flush=True)
+        del big
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
+    return out, raw
+
+
+__all__ = ["run_speed", "ReplicatedRepository", "engine_build", "rss_mb", "statistics"]

@@ -1,0 +1,131 @@
+"""Vacancy drafting: every class of Dutch warning, no false alarms on neutral text, requirement impacts, suggest."""
+from __future__ import annotations
+
+import pytest
+
+from matcher.domain import LanguageSkill, Vacancy
+from matcher.drafting import VacancyDrafting, check_text, diploma_level
+
+from .match_helpers import services, vc, world
+
+
+def cats(title, text, diplomas=None):
+    return [(w.category, w.span.text) for w in check_text(title, text, diplomas)]
+
+
+NEUTRAL_TITLE = "Magazijnmedewerker (m/v/x)"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Je komt terecht in een jong en dynamisch team.", "jong en dynamisch team"),
+    ("Je bent max. 30 jaar.", "max. 30 jaar"),
+    ("Je bent maximum 35 jaar oud.", "maximum 35 jaar"),
+    ("Je bent tussen 25 en 35 jaar.", "tussen 25 en 35 jaar"),
+    ("Je bent pas afgestudeerd.", "pas afgestudeerd"),
+    ("Je hebt maximaal 5 jaar ervaring.", "maximaal 5 jaar ervaring"),
+    ("Leeftijd: 20-30 jaar.", "20-30 jaar"),
+])
+def test_age_warnings(text, expected):
+    found = cats(NEUTRAL_TITLE, text)
+    assert ("age", expected) in found, found
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Hij is stressbestendig.", "Hij"),
+    ("We bieden hem een vast contract.", "hem"),
+    ("Voor onze winkel zoeken we een verkoopster.", "verkoopster"),
+    ("Wij zoeken een ervaren barman.", "barman"),
+    ("Enkel mannelijke kandidaten.", "mannelijke kandidaten"),
+])
+def test_gender_warnings_in_text(text, expected):
+    assert ("gender", expected) in cats(NEUTRAL_TITLE, text)
+
+
+def test_gender_missing_mvx_and_gendered_title():
+    ws = check_text("Poetsvrouw", "Je houdt kantoren proper.")
+    kinds = [(w.category, w.span.field, w.span.text) for w in ws]
+    assert ("gender", "title", "Poetsvrouw") in kinds
+    missing = [w for w in ws if w.span.field == "title" and w.span.text == ""]
+    assert missing and "(m/v/x)" in missing[0].alternative
+    assert not [w for w in check_text("Schoonmaker (m/v/x)", "Je houdt kantoren proper.")]
+    mv = check_text("Schoonmaker (m/v)", "Je houdt kantoren proper.")
+    assert [w.severity for w in mv] == ["info"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Je moedertaal is Nederlands.", "moedertaal"),
+    ("Nederlands als moedertaal is vereist.", "moedertaal"),
+    ("Je bent native speaker.", "native speaker"),
+    ("Je spreekt Nederlands zonder accent.", "zonder accent"),
+    ("Je hebt de Belgische nationaliteit.", "Belgische nationaliteit"),
+])
+def test_origin_warnings(text, expected):
+    assert ("origin", expected) in cats(NEUTRAL_TITLE, text)
+
+
+def test_health_warning_only_without_job_reason():
+    assert ("health", "goede gezondheid") in cats(NEUTRAL_TITLE, "Je bent in goede gezondheid.")
+    assert ("health", "geen beperking") in cats(NEUTRAL_TITLE, "Je hebt geen beperking.")
+    assert ("health", "fysiek fit") in cats(NEUTRAL_TITLE, "Je bent fysiek fit.")
+    assert not cats(NEUTRAL_TITLE, "Je bent fysiek fit, want je tilt dagelijks lasten tot 25 kg.")
+
+
+def test_diploma_warning_only_without_competence_reason():
+    assert ("diploma", "bachelordiploma") in cats(NEUTRAL_TITLE, "Je hebt een bachelordiploma.")
+    assert not cats(NEUTRAL_TITLE, "Je hebt een bachelordiploma of gelijkwaardig door ervaring.")
+    assert not cats(NEUTRAL_TITLE, "Een erkend diploma verpleegkunde is wettelijk vereist (RIZIV).")
+    structured = check_text(NEUTRAL_TITLE, "", ["masterdiploma"])
+    assert [(w.category, w.span.field) for w in structured] == [("diploma", "diplomas")]
+
+
+def test_every_warning_has_reason_and_alternative():
+    text = ("Jong en dynamisch team. Max 30 jaar. Hij is flexibel. Moedertaal Nederlands. "
+            "Goede gezondheid. Masterdiploma.")
+    ws = check_text("Secretaresse", text)
+    assert {w.category for w in ws} == {"age", "gender", "origin", "health", "diploma"}
+    for w in ws:
+        assert w.reason and w.alternative
+        if w.span.field == "text":
+            assert text[w.span.start:w.span.end] == w.span.text
+
+
+@pytest.mark.parametrize("text", [
+    "Je hebt 3-5 jaar ervaring als heftruckchauffeur.",
+    "Ook pas afgestudeerden zijn welkom.",
+    "Je werkt in een enthousiast team en spreekt vlot Nederlands (B2).",
+    "Hij/zij werkt zelfstandig.",
+    "Je hebt minstens 2 jaar ervaring met lassen.",
+])
+def test_no_false_alarms(text):
+    assert cats(NEUTRAL_TITLE, text) == []
+
+
+def test_diploma_levels():
+    assert diploma_level("masterdiploma") == 4 and diploma_level("bachelor") == 3
+    assert diploma_level("diploma secundair onderwijs") == 2 and diploma_level("lager secundair") == 1
+    assert diploma_level("buitenlands diploma (niet erkend)") == 0 and diploma_level(None) is None
+
+
+def test_requirement_impacts_count_removed_candidates():
+    tax, repo, engine = world()
+    drafting = VacancyDrafting(services(tax, repo, engine))
+    v = Vacancy("D1", "Magazijnmedewerker (m/v/x)", competences=[vc("SK-L"), vc("SK-V")], driving_licence="B",
+                languages=[LanguageSkill("nl", "C1")], regimes=["shifts"], diplomas=["bachelordiploma"])
+    res = drafting.check(v)
+    assert res.pool_size == 2                                         # P1 (SK-L) and P4 (SK-L, SK-V)
+    imp = {r.kind + ":" + r.value: r.removes for r in res.requirements}
+    assert imp["licence:B"] == 1                                      # P4 has no licence
+    assert imp["language:nl:C1"] == 1                                 # P4 states no Dutch level
+    assert imp["regime:shifts"] == 1                                  # P1 accepts full-time only
+    assert imp["diploma:bachelordiploma"] == 2                        # indicative: both below bachelor
+    assert imp["competence:SK-V"] == 1 and imp["competence:SK-L"] == 0
+    assert res.counts.get("diploma") == 1
+
+
+def test_suggest_from_profile():
+    tax, repo, engine = world()
+    res = VacancyDrafting(services(tax, repo, engine)).suggest("OP-1")
+    assert [s.competence_id for s in res.essential] == ["SK-H", "SK-L", "KN-V"]
+    assert [s.competence_id for s in res.optional] == ["SK-V"]
+    assert res.shortage is not None
+    assert VacancyDrafting(services(tax, repo, engine)).suggest("OP-999") is None
