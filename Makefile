@@ -43,8 +43,9 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 # Local PostgreSQL on 127.0.0.1 for the store tests (apt install, start, role/db cmatch); instant when running.
+# Outside CI a failure only warns (the PostgreSQL tests then skip); with CI=true it stops `make test`.
 postgres:
-	@.ci/postgres.sh
+	@.ci/postgres.sh || { [ "$$CI" != "true" ] && echo "postgres: niet gestart; de PostgreSQL-tests worden overgeslagen (in CI een fout)" >&2; }
 
 test: venv model browser postgres
 	$(BIN)/python -m pytest -q

@@ -7,6 +7,8 @@ Routers: taxonomy search (here), text (``routes_text``), matching and orientatio
 """
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -17,6 +19,7 @@ from . import routes_employer, routes_match, routes_records, routes_taxonomy, ro
 from .errors import BodySizeLimit, install_error_handlers
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
+log = logging.getLogger(__name__)
 
 
 OPENAPI_TAGS = [
@@ -34,6 +37,17 @@ def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
+def _warm_more(services: Services) -> None:
+    """In the background after start-up: the extraction engine and the matching index, so the
+    first person to paste a CV or ask for vacancies does not wait for them."""
+    for name, step in (("extractie", lambda: services.extractor.extract("Ik verzamel orders.", kind="cv")),
+                       ("matchindex", lambda: services.matcher.ensure_built())):
+        try:
+            step()
+        except Exception as exc:  # a missing part only makes the first request slower (or fail there, in the one shape)
+            log.warning("opwarmen van %s mislukt: %s", name, exc)
+
+
 def create_app(services: Services | None = None, *, warm: bool = True) -> FastAPI:
     """Build the app; ``services`` can be injected (tests), else it is read from the environment."""
     services = services or Services.from_env()
@@ -43,6 +57,7 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
         if warm:  # load store, indexes and model before the first request
             _ = services.search
             services.encoder.encode_queries(["opwarmen"])
+            threading.Thread(target=_warm_more, args=(services,), daemon=True, name="opwarmen").start()
         yield
 
     app = FastAPI(

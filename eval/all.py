@@ -171,7 +171,8 @@ def evaluate_all(services, out: Path, *, baseline: Path | None = None, bench_dir
                  skip: set[str] = frozenset(), jobbert_sample: int = 0, n_queries: int | None = None,
                  synthetic: tuple[int, int] = (SYN_VACANCIES, SYN_PORTFOLIOS), large: bool = True,
                  replicas: int | None = None, fairness_sizes: tuple[int, int] | None = None,
-                 speed_tolerance: float = 0.10, repo=None, min_vacancies: int = 3, progress: bool = False) -> dict:
+                 speed_tolerance: float = 0.10, repo=None, min_vacancies: int = 3, speed_kw: dict | None = None,
+                 progress: bool = False) -> dict:
     """Everything, as a dict (also written to ``out``). ``repo``: a prepared repository of
     synthetic records to use instead of the generated one (tests)."""
     from . import fairness_eval, matching_bench, report, speed
@@ -219,7 +220,8 @@ def evaluate_all(services, out: Path, *, baseline: Path | None = None, bench_dir
                                                 progress=progress)
             loader, indexes = _near_loader(services)
             _log("matchindex opbouwen (synthetische set)", progress)
-            engine, build_info = speed.engine_build(tax, rp, near_loader=loader)
+            engine, build_info = speed.engine_build(tax, rp, near_loader=loader,
+                                                    source="uit de SQLite-opslag (JSON-documenten), met portfolio's")
             vacancies = list(rp.iter_vacancies())
             portfolios = list(rp.iter_portfolios())
             return generated
@@ -252,7 +254,7 @@ def evaluate_all(services, out: Path, *, baseline: Path | None = None, bench_dir
             def speed_step():
                 figs, r = speed.run_speed(services, engine, build_info, tax, vacancies, portfolios,
                                           large=large and "large" not in skip,
-                                          replicas=replicas or speed.REPLICAS, progress=progress)
+                                          replicas=replicas or speed.REPLICAS, progress=progress, **(speed_kw or {}))
                 raw.update(r)
                 return figs
 

@@ -20,8 +20,12 @@ What is measured (on at most ``--threads`` cores):
   repeat (an occupation with few competences yields identical vacancies), so exact scores tie;
   a returned vacancy whose exact score equals the 20th exact score counts as found
   (``recall_at_20``); the strict id-overlap is reported too (``recall_at_20_ids``);
-* **memory**: peak resident set size of the whole run (``rss_mb``, from ``getrusage``), and
-  the resident size once built (``rss_serving_mb``).
+* **memory**: peak resident set size while building and searching (``rss_mb``, from
+  ``getrusage``), and the resident size once built (``rss_serving_mb``);
+* **snapshot**: the built index written as a durable snapshot and loaded back through
+  :class:`~indexer.vacancy_index.VacancyIndex` (what an API process does on start):
+  ``snapshot_write_s`` (with fsync), ``snapshot_load_s``, ``snapshot_mb``; the peak RSS
+  including that round trip (two copies for a moment) is ``rss_peak_final_mb``.
 """
 from __future__ import annotations
 
@@ -135,7 +139,7 @@ def _merge_topk(best_s: np.ndarray, best_i: np.ndarray, s: np.ndarray, ids: np.n
 def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int = 20, target_recall: float = 0.95,
                 tune_margin: float = 0.02,
                 nlist: int = 0, sq8: bool = True, threads: int = 2, search_threads: int = 1, chunk: int = 100_000,
-                seed: int = 42, progress: bool = False) -> dict:
+                seed: int = 42, vector_source: str = "auto", snapshot: bool = True, progress: bool = False) -> dict:
     import faiss
 
     t_all = time.perf_counter()
@@ -148,7 +152,12 @@ def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int
     store = Path(settings.store_path) if settings is not None else None
     if store is not None and store.exists():
         bags, profiles = CompetenceBags.from_store(store, seed=seed), "Competent-beroepsprofielen (taxonomy.sqlite)"
-        vectors = CompetenceVectors.auto(settings)
+        if vector_source == "labels":
+            vectors = CompetenceVectors.from_label_index(settings.index_dir)
+        elif vector_source == "auto":
+            vectors = CompetenceVectors.auto(settings)
+        else:
+            vectors = CompetenceVectors.hashed()
     else:
         bags, profiles = CompetenceBags.synthetic(n_occupations=600, vocabulary=15000, seed=seed), "synthetisch"
         vectors = CompetenceVectors.hashed()
@@ -246,9 +255,11 @@ def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int
     r_tie, r_ids = recall(evalq, np.stack(got))
     keys = stored_keys(index)
     a = np.asarray(times)
+    peak_rss = _peak_rss_mb()
+    snap = _snapshot_roundtrip(index, vectors, settings, say) if snapshot else {}
     return {
         "n_vacancies": int(index.ntotal), "build_s": round(build_s, 1), "p95_ms": round(float(np.percentile(a, 95)), 2),
-        "recall_at_20": round(r_tie, 4), "rss_mb": round(_peak_rss_mb(), 0),
+        "recall_at_20": round(r_tie, 4), "rss_mb": round(peak_rss, 0),
         "p50_ms": round(float(np.percentile(a, 50)), 2), "p99_ms": round(float(np.percentile(a, 99)), 2),
         "p95_cpu_ms": round(float(np.percentile(cpu, 95)), 2), "load_avg_1m": round(os.getloadavg()[0], 2),
         "recall_at_20_ids": round(r_ids, 4), "rss_serving_mb": round(rss_serving, 0),
@@ -258,7 +269,57 @@ def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int
         "exact_search_s": round(gt_time, 1), "total_s": round(time.perf_counter() - t_all, 1),
         "unique_ids_in_index": int(len(np.unique(keys))), "dim": int(index.d), "vectors": vectors.fingerprint,
         "profiles": profiles, "occupations": len(bags.codes), "competences": len(chunker.col), "seed": seed,
+        **snap, "rss_peak_final_mb": round(_peak_rss_mb(), 0),
     }
+
+
+class _BenchRepo:
+    """Just enough of a change log for a snapshot of the bench index (no database behind it)."""
+
+    def __init__(self, seq: int):
+        self.seq = seq
+
+    def instance(self) -> str:
+        return "bench-scale"
+
+    def max_change_seq(self) -> int:
+        return self.seq
+
+    def changes_since(self, seq: int, limit: int = 10000) -> list:
+        return []
+
+
+def _snapshot_roundtrip(index, vectors, settings, say) -> dict:
+    """Write the built index as a durable snapshot and load it back, through VacancyIndex itself."""
+    import shutil
+    import tempfile
+
+    from indexer.vacancy_index import VacancyIndex
+
+    base = Path(settings.var_dir) / "bench" if settings is not None else Path(tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="vindex-", dir=base))
+    try:
+        repo = _BenchRepo(int(index.ntotal))
+        vi = VacancyIndex(repo, root, vectors)
+        vi.index = index
+        vi.names = {int(i): f"SYN-V-{int(i):07d}" for i in stored_keys(index)}
+        vi.seq = repo.seq
+        t = time.perf_counter()
+        folder = vi.snapshot()
+        write_s = time.perf_counter() - t
+        size = sum(f.stat().st_size for f in folder.iterdir())
+        del vi
+        t = time.perf_counter()
+        loaded = VacancyIndex.open(repo, root, vectors, catch_up=False)
+        load_s = time.perf_counter() - t
+        assert loaded.loaded_from == folder.name and loaded.ntotal == index.ntotal
+        say(f"snapshot {size / 2**20:.0f} MB: schrijven {write_s:.1f}s, laden {load_s:.1f}s")
+        del loaded
+        return {"snapshot_write_s": round(write_s, 1), "snapshot_load_s": round(load_s, 1),
+                "snapshot_mb": round(size / 2**20, 0)}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def register_bench(bench_app) -> None:
@@ -276,13 +337,15 @@ def register_bench(bench_app) -> None:
         threads: int = typer.Option(2, "--threads", help="Kernen voor het bouwen."),
         search_threads: int = typer.Option(1, "--search-threads", help="Threads per zoekvraag bij de meting."),
         seed: int = typer.Option(42, "--seed"),
+        vector_source: str = typer.Option("auto", "--vectors", help="auto | hashed | labels (competentievectoren)."),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Vacature-index op schaal: bouwtijd, p95-latentie, recall@20 t.o.v. exact zoeken, geheugen."""
         from indexer.settings import get_settings
 
         res = bench_scale(n, settings=get_settings(), queries=queries, nlist=nlist, sq8=not flat_codes,
-                          threads=threads, search_threads=search_threads, seed=seed, progress=not as_json)
+                          threads=threads, search_threads=search_threads, seed=seed, vector_source=vector_source,
+                          progress=not as_json)
         if as_json:
             print_json(res)
             return

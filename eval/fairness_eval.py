@@ -31,7 +31,7 @@ from collections import defaultdict
 import numpy as np
 
 SEED = 20260102
-N_COUNTERFACTUAL = 25
+N_COUNTERFACTUAL = 20
 N_BASES = 30
 VACANCIES_PER_BASE = 4
 TOP = 50
@@ -47,6 +47,13 @@ DIPLOMAS = {"geen": "geen", "master": "master"}
 DIMENSIONS = ("name_origin", "age", "diploma")
 
 
+def _top_ids(keys: list[str], scores: np.ndarray, k: int = 20) -> list[str]:
+    """Top ``k`` by score (NaN = removed, last), ties by id — the engine's order."""
+    s = np.where(np.isnan(scores), -np.inf, scores)
+    order = np.lexsort((np.arange(len(keys)), -s))   # keys are given in id order
+    return [keys[i] for i in order[:k]]
+
+
 def counterfactual_invariance(engine, portfolios, options=None) -> dict:
     from matcher.fairness import counterfactual_variants
 
@@ -55,17 +62,16 @@ def counterfactual_invariance(engine, portfolios, options=None) -> dict:
     n_top_same = 0
     for p in portfolios:
         base = engine.score_all_vacancies(p, options)
-        keys = list(base)
+        keys = sorted(base)
         b = np.array([base[k] for k in keys])
-        top_b = sorted(keys, key=lambda k: (-(base[k] if not math.isnan(base[k]) else -1), k))[:20]
+        top_b = _top_ids(keys, b)
         for v in counterfactual_variants(p):
             got = engine.score_all_vacancies(v, options)
             g = np.array([got.get(k, float("nan")) for k in keys])
             same = got.keys() == base.keys() and bool(np.all((b == g) | (np.isnan(b) & np.isnan(g))))
             n_var += 1
             n_ok += same
-            top_g = sorted(keys, key=lambda k: (-(got[k] if not math.isnan(got[k]) else -1), k))[:20]
-            n_top_same += top_g == top_b
+            n_top_same += _top_ids(keys, g) == top_b
     return {"invariance_rate": round(n_ok / n_var, 4) if n_var else None,
             "top20_identical_rate": round(n_top_same / n_var, 4) if n_var else None,
             "portfolios": len(portfolios), "variants": n_var, "seconds": round(time.perf_counter() - t0, 1)}

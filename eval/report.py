@@ -228,7 +228,8 @@ def render_markdown(results: dict, comparison: dict | None = None) -> str:
         for key in ("index_build_20k", "index_build_200k"):
             r = sp.get(key)
             if r:
-                rows.append([f"matchindex {_fmt(r.get('vacancies'))} vacatures + {_fmt(r.get('portfolios'))} portfolio's",
+                rows.append([f"matchindex {_fmt(r.get('vacancies'))} vacatures + {_fmt(r.get('portfolios'))} portfolio's"
+                             + (f" ({r['source']})" if r.get("source") else ""),
                              f"{_fmt(r.get('seconds'))} s", m(f"speed.{key}.vacancies_per_s", r.get("vacancies_per_s")) + " vac/s",
                              m(f"speed.{key}.rss_delta_mb", r.get("rss_delta_mb")) + " MB"])
         enc = sp.get("encoder", {})

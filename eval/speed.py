@@ -57,7 +57,7 @@ def extraction_latency(services, runs: int = EXTRACT_RUNS) -> tuple[dict, list[f
     from .cli import BENCH_VACANCY
 
     ex = services.extractor
-    for _ in range(3):
+    for _ in range(min(3, runs)):
         ex.extract(BENCH_VACANCY, kind="vacancy")
     times = []
     n = 0
@@ -69,7 +69,7 @@ def extraction_latency(services, runs: int = EXTRACT_RUNS) -> tuple[dict, list[f
     return {**_pct(times), "runs": runs, "words": len(BENCH_VACANCY.split()), "competences": n}, times
 
 
-def encoder_throughput(services, n: int = 1024) -> dict:
+def encoder_throughput(services, n: int = 256) -> dict:
     labels = []
     for _cid, _lang, label, _kind in services.store.competence_labels():
         labels.append(label)
@@ -85,6 +85,7 @@ def encoder_throughput(services, n: int = 1024) -> dict:
 
 def match_latency(engine, people, *, top: int = 20, warmup: int = WARMUP) -> tuple[dict, list[float]]:
     times = []
+    warmup = min(warmup, len(people) // 2)
     for i, p in enumerate(people):
         t = time.perf_counter()
         engine.match_vacancies(p, top=top, record_exposure=False)
@@ -169,7 +170,7 @@ class ReplicatedRepository:
         return {}
 
 
-def engine_build(tax, repo, near=None, *, near_loader=None) -> tuple[object, dict]:
+def engine_build(tax, repo, near=None, *, near_loader=None, source: str = "") -> tuple[object, dict]:
     """A fresh engine over ``repo`` (no snapshot cache), timed, with RSS before and after.
     The near table is loaded first and not timed (it is built once per taxonomy and label index)."""
     from matcher.matching import MatchEngine
@@ -184,7 +185,7 @@ def engine_build(tax, repo, near=None, *, near_loader=None) -> tuple[object, dic
     s = time.perf_counter() - t
     after = rss_mb()
     n_v, n_p = engine.vac.n, engine.port.n
-    return engine, {"vacancies": n_v, "portfolios": n_p, "seconds": round(s, 2), "near_source": near_source,
+    return engine, {"vacancies": n_v, "portfolios": n_p, "source": source, "seconds": round(s, 2), "near_source": near_source,
                     "near_load_seconds": round(near_s, 2),
                     "vacancies_per_s": round(n_v / s, 1) if s > 0 else None,
                     "rss_before_mb": before, "rss_after_mb": after, "rss_delta_mb": round(after - before, 1)}
@@ -197,7 +198,8 @@ def run_speed(services, engine, build_info: dict, tax, vacancies, portfolios, *,
     out: dict = {"cpu_count": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)}
     raw: dict = {}
     try:
-        out["extraction"], raw["extraction"] = extraction_latency(services, extract_runs)
+        if extract_runs > 0:
+            out["extraction"], raw["extraction"] = extraction_latency(services, extract_runs)
     except Exception as exc:  # the extractor is another component: report, don't stop
         out["extraction"] = {"error": f"{type(exc).__name__}: {exc}"}
     try:
@@ -212,7 +214,7 @@ def run_speed(services, engine, build_info: dict, tax, vacancies, portfolios, *,
         print(f"  speed 20k: p50 {out['match_20k'].get('p50_ms')} ms", flush=True)
     if large and vacancies:
         repo = ReplicatedRepository(vacancies, replicas)
-        big, info = engine_build(tax, repo, engine.near)
+        big, info = engine_build(tax, repo, engine.near, source=f"in geheugen, {replicas}x gerepliceerd (geen JSON-parsing)")
         out["index_build_200k"] = info
         people = sample_people(portfolios, queries_large + WARMUP)
         out["match_200k"], raw["match_200k"] = match_latency(big, people)

@@ -155,6 +155,26 @@ def match_candidates(
     _print_results(res, as_json)
 
 
+@match_app.command("prepare")
+def match_prepare(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Tabel van verwante competenties en matchindex vooraf opbouwen (anders bij de eerste zoekvraag)."""
+    import time
+
+    services = _services()
+    t0 = time.perf_counter()
+    engine = services.matcher
+    near = engine.near
+    t1 = time.perf_counter()
+    engine.ensure_built()
+    out = {"near_source": near.source, "near_pairs": len(near), "near_seconds": round(t1 - t0, 2),
+           "index_seconds": round(time.perf_counter() - t1, 2), "vacancies": engine.vac.n, "portfolios": engine.port.n}
+    if as_json:
+        print_json(out)
+    else:
+        typer.echo(f"Verwante competenties: {out['near_source']} ({out['near_pairs']} paren, {out['near_seconds']}s); "
+                   f"matchindex: {out['vacancies']} vacatures, {out['portfolios']} portfolio's ({out['index_seconds']}s)")
+
+
 # ---------------------------------------------------------------------- orientation
 def orient(
     portfolio: Path = typer.Option(..., "--portfolio", "-p", exists=True, dir_okay=False),
@@ -218,6 +238,7 @@ def vacancy_check(
 @vacancy_app.command("draft")
 def vacancy_draft(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Vrije vacaturetekst (.txt) of JSON met 'text'."),
+    occupation: str = typer.Option(None, "--occupation", help="Beroep (OP-…) als je het al kent."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Vrije tekst -> gestructureerd ontwerp (competenties, eisen) via extractie, plus de check."""
@@ -227,7 +248,7 @@ def vacancy_draft(
     raw = file.read_text(encoding="utf-8")
     data = json.loads(raw) if file.suffix == ".json" else {"text": raw}
     try:
-        res = VacancyDrafting(services).draft(data.get("text", ""), title=data.get("title"))
+        res = VacancyDrafting(services).draft(data.get("text", ""), title=data.get("title"), occupation=occupation)
     except RuntimeError as exc:
         _fail(str(exc))
     if as_json:

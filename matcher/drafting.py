@@ -29,7 +29,6 @@
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +52,7 @@ class TextSpan:
 
 
 @dataclass
-class Warning:
+class CheckWarning:
     category: str     # "age" | "gender" | "origin" | "health" | "diploma"
     severity: str     # "warning" | "info"
     span: TextSpan
@@ -74,7 +73,7 @@ class RequirementImpact:
 @dataclass
 class CheckResult:
     vacancy_id: str
-    warnings: list[Warning]
+    warnings: list[CheckWarning]
     counts: dict[str, int]
     requirements: list[RequirementImpact]
     pool_size: int
@@ -232,15 +231,20 @@ MVX_FULL = _r(r"[mvhf]\s*/\s*[mvhf]\s*/\s*x|x\s*/\s*[mvhf]\s*/\s*[mvhf]|[mvhf]\s
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
-def _sentence(text: str, start: int, end: int) -> str:
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     a = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
     m = _SENTENCE_END.search(text, end)
-    return text[a:m.start() if m else len(text)]
+    return a, (m.start() if m else len(text))
 
 
-def check_text(title: str, text: str, diplomas: list[str] | None = None) -> list[Warning]:
+def _sentence(text: str, start: int, end: int) -> str:
+    a, b = _sentence_bounds(text, start, end)
+    return text[a:b]
+
+
+def check_text(title: str, text: str, diplomas: list[str] | None = None) -> list[CheckWarning]:
     """All wording warnings for a title, a text and structured diploma requirements."""
-    out: list[Warning] = []
+    out: list[CheckWarning] = []
     seen: list[tuple[str, int, int, str]] = []
     for fld, body in (("title", title or ""), ("text", text or "")):
         for rule in RULES:
@@ -248,30 +252,32 @@ def check_text(title: str, text: str, diplomas: list[str] | None = None) -> list
                 sent = _sentence(body, m.start(), m.end())
                 if rule.unless is not None and rule.unless.search(sent):
                     continue
-                if any(f == fld and c == rule.category and m.start() < e and m.end() > st for f, st, e, c in seen):
-                    continue  # one warning per place and category
+                # one warning per overlapping match and category; one diploma warning per sentence
+                a, b = _sentence_bounds(body, m.start(), m.end()) if rule.category == "diploma" else (m.start(), m.end())
+                if any(f == fld and c == rule.category and st < b and e > a for f, st, e, c in seen):
+                    continue
                 seen.append((fld, m.start(), m.end(), rule.category))
-                out.append(Warning(rule.category, rule.severity, TextSpan(fld, m.start(), m.end(), m.group(0)),
+                out.append(CheckWarning(rule.category, rule.severity, TextSpan(fld, m.start(), m.end(), m.group(0)),
                                    rule.reason, rule.alternative))
         for m in re.finditer(r"[\wÀ-ÿ'-]+", body):
             word = m.group(0).lower()
             if word in GENDERED_TITLES:
-                out.append(Warning("gender", "warning", TextSpan(fld, m.start(), m.end(), m.group(0)),
+                out.append(CheckWarning("gender", "warning", TextSpan(fld, m.start(), m.end(), m.group(0)),
                                    f"'{m.group(0)}' is een gegenderde functietitel: het andere geslacht voelt zich niet "
                                    f"aangesproken (Genderwet 2007).",
                                    f"Gebruik een neutrale titel: '{GENDERED_TITLES[word]}'."))
     if title is not None and title.strip():
         if not MVX.search(title):
-            out.append(Warning("gender", "warning", TextSpan("title", len(title), len(title), ""),
+            out.append(CheckWarning("gender", "warning", TextSpan("title", len(title), len(title), ""),
                                "De titel vermeldt niet '(m/v/x)': zo is niet duidelijk dat iedereen, ongeacht gender, "
                                "welkom is (Genderwet 2007).", f"'{title.strip()} (m/v/x)'"))
         elif not MVX_FULL.search(title):
             m = MVX.search(title)
-            out.append(Warning("gender", "info", TextSpan("title", m.start(), m.end(), m.group(0)),
+            out.append(CheckWarning("gender", "info", TextSpan("title", m.start(), m.end(), m.group(0)),
                                "'(m/v)' laat non-binaire kandidaten buiten beeld.", "Schrijf '(m/v/x)'."))
     for k, d in enumerate(diplomas or []):
         if not DIPLOMA_REASON.search(d):
-            out.append(Warning("diploma", "warning", TextSpan("diplomas", k, k + 1, d),
+            out.append(CheckWarning("diploma", "warning", TextSpan("diplomas", k, k + 1, d),
                                "Diploma gevraagd zonder competentie-reden; bij het matchen wordt het getoond, niet "
                                "afgedwongen, maar in de vacature schrikt het kandidaten af die de competenties via "
                                "ervaring verwierven.",
@@ -326,10 +332,20 @@ class VacancyDrafting:
                              pick("essential", n_essential), pick("optional", n_optional))
 
     # -------------------------------------------------------------- draft
-    def draft(self, text: str, *, title: str | None = None, vacancy_id: str = "draft",
-              check: bool = True) -> DraftResult:
+    def _index_ready(self) -> bool:
+        settings = getattr(self.services, "settings", None)
+        if settings is None:
+            return False
+        from indexer.index import active_folder
+
+        return active_folder(settings.index_dir) is not None
+
+    def draft(self, text: str, *, title: str | None = None, occupation: str | None = None,
+              vacancy_id: str = "draft", check: bool = True) -> DraftResult:
         notes: list[str] = []
         try:
+            if not self._index_ready():
+                raise FileNotFoundError("geen actieve labelindex ('cmatch index build')")
             ext = self.services.extractor.extract(text, kind="vacancy")
         except (ImportError, ModuleNotFoundError, FileNotFoundError) as exc:
             # without extraction the draft still gets its wording check
@@ -359,12 +375,18 @@ class VacancyDrafting:
                 languages.append(LanguageSkill(code, lvl))
         title = title or (text.strip().splitlines()[0][:120] if text.strip() else "")
         candidates: list[dict] = []
-        try:
-            for o in self.services.normaliser.normalise(title or text[:200], top=3, sources=("competent",)):
-                candidates.append({"code": o.id, "label": o.label, "confidence": round(o.confidence, 3),
-                                   "shortage": o.is_shortage})
-        except Exception as exc:  # the normaliser needs the index; a draft still works without
-            notes.append(f"beroep niet bepaald: {exc}")
+        if occupation:
+            candidates.append({"code": occupation, "label": self.tax.occupation_label(occupation), "confidence": 1.0,
+                               "shortage": self.tax.shortage_of(occupation) is not None, "given": True})
+        elif self._index_ready():
+            try:
+                for o in self.services.normaliser.normalise(title or text[:200], top=3, sources=("competent",)):
+                    candidates.append({"code": o.id, "label": o.label, "confidence": round(o.confidence, 3),
+                                       "shortage": o.is_shortage})
+            except Exception as exc:  # a draft still works without an occupation
+                notes.append(f"beroep niet bepaald: {exc}")
+        else:
+            notes.append("beroep niet bepaald: geen actieve labelindex ('cmatch index build')")
         v = Vacancy(id=vacancy_id, title=title, text=text, competences=list(comps.values()),
                     occupation_codes=[candidates[0]["code"]] if candidates else [], driving_licence=licence,
                     languages=languages, diplomas=diplomas)
@@ -452,6 +474,3 @@ class VacancyDrafting:
                                          k, share(k)))
         return out, n
 
-
-def load_vacancy_json(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8-sig"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -498,7 +498,3 @@ def read_vacancy_file(path: Path | str, resolver: Resolver) -> Vacancy:
         raise ValueError(f"{path}: vacature ongeldig:\n  " + "\n  ".join(errors))
     return v
 
-
-def iter_records(items: Iterable[dict]) -> Iterator[str]:
-    for it in items:
-        yield json.dumps(it, ensure_ascii=False)

@@ -293,6 +293,9 @@ def load_or_build_near(tax: MatchTaxonomy, universe: list[str], *, cache_dir: Pa
     table = NearTable.build(tax, universe, vectors=vectors, vector_ids=ids)
     if path is not None:
         table.save(path, {"key": key, "vector_source": vector_source, "universe": len(universe)})
+        old = sorted(Path(cache_dir).glob("near-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[3:]:
+            stale.unlink(missing_ok=True)
     return table
 
 

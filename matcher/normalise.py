@@ -54,13 +54,23 @@ class OccupationNormaliser:
             from .extraction_engine import Calibration
             from .ranking import EmbeddingCache, HybridRanker
 
-            rows = list(self.services.store.occupation_labels())
+            store = self.services.store
+            rows = list(store.occupation_labels())
             self._rows = rows
-            self._source = {o.id: o.source for o in self.services.store.occupations()}
+            self._source = {o.id: o.source for o in store.occupations()}
+            # a Competent occupation also answers to the labels of its exact/close ESCO match
+            # (Competent has no English labels; ESCO has)
+            labels_of: dict[str, list[str]] = {}
+            for item_id, _lang, label, _kind in rows:
+                labels_of.setdefault(item_id, []).append(label)
+            extra: list[tuple[str, str]] = []
+            for code, uri, rel in store.con.execute("SELECT competent_code, esco_uri, relation FROM occupation_map"):
+                if rel in ("exactMatch", "closeMatch"):
+                    extra.extend((label, code) for label in labels_of.get(uri, []))
             self._calibration = Calibration.load(self.services.settings.var_dir / "model" / "calibration.json")
             self._ranker = HybridRanker(
                 [r[2] for r in rows], cache=EmbeddingCache(self.services), mode="hybrid",
-                groups=[r[0] for r in rows], text_langs=[r[1] for r in rows],
+                groups=[r[0] for r in rows], extra=extra, text_langs=[r[1] for r in rows],
                 adapter=load_adapter(self.services.settings))
             return self._ranker
 

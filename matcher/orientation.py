@@ -28,7 +28,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from .domain import Portfolio
 from .factors import MatchOptions
@@ -185,4 +184,3 @@ class Orientation:
                                  own, results, round((time.perf_counter() - t0) * 1000, 2))
 
 
-__all__ = ["Orientation", "OrientationResult", "OccupationMatch", "sp"]

@@ -129,3 +129,17 @@ def test_suggest_from_profile():
     assert [s.competence_id for s in res.optional] == ["SK-V"]
     assert res.shortage is not None
     assert VacancyDrafting(services(tax, repo, engine)).suggest("OP-999") is None
+
+
+def test_one_diploma_warning_per_sentence_but_every_age_problem():
+    found = cats(NEUTRAL_TITLE, "Je hebt een diploma secundair onderwijs. Max 30 jaar, jong team.")
+    assert [c for c, _ in found].count("diploma") == 1
+    assert ("age", "Max 30 jaar") in found and ("age", "jong team") in found
+
+
+def test_draft_without_index_still_checks_wording():
+    tax, repo, engine = world()
+    res = VacancyDrafting(services(tax, repo, engine)).draft(
+        "Heftruckchauffeur\nJe komt in een jong en dynamisch team.", occupation="OP-1")
+    assert res.vacancy.occupation_codes == ["OP-1"] and res.notes
+    assert ("age", "jong en dynamisch team") in [(w.category, w.span.text) for w in res.check.warnings]

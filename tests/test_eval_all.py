@@ -167,22 +167,46 @@ def _mini_repo(tax):
     return repo
 
 
+def test_run_extraction_finds_every_dev_set(tmp_path: Path, monkeypatch) -> None:
+    """Directory discovery and the JobBERT subsample (the evaluations themselves are tested with
+    their modules)."""
+    import eval.jobbert
+    import eval.melo
+    import eval.skills
+    from eval.all import run_extraction
+    from eval.readers import read_jobbert
+
+    seen = {}
+    monkeypatch.setattr(eval.melo, "evaluate_melo", lambda folder, svc: seen.setdefault("melo", {"mrr": 0.5}))
+    monkeypatch.setattr(eval.skills, "evaluate_skills", lambda ann, labels, svc: {"rp_5": 50.0, "file": ann.name})
+    monkeypatch.setattr(eval.jobbert, "evaluate_jobbert",
+                        lambda path, svc: {"mrr": 0.1, "n_queries": len(read_jobbert(path))})
+    errors: dict = {}
+    res = run_extraction(None, _bench_dir(tmp_path / "bench"), tmp_path / "out", jobbert_sample=2, errors=errors)
+    assert not errors
+    assert set(res) == {"melo.melo_tiny", "skills.tiny", "jobbert"}
+    assert res["jobbert"]["n_queries"] == 2 and res["jobbert"]["sample"] == 2
+
+
 def test_eval_all_end_to_end_on_miniature(mini_services, tmp_path: Path) -> None:
     from eval.all import evaluate_all
 
-    bench = _bench_dir(tmp_path / "bench")
     repo = _mini_repo(mini_services.match_taxonomy)
-    kw = dict(bench_dir=bench, repo=repo, n_queries=10, min_vacancies=1, replicas=2, fairness_sizes=(2, 2))
+    kw = dict(skip={"extraction"}, repo=repo, n_queries=10, min_vacancies=1, replicas=2, fairness_sizes=(2, 2),
+              speed_kw={"extract_runs": 0, "queries": 4, "queries_large": 4})
     r1 = evaluate_all(mini_services, tmp_path / "a", **kw)
     assert not r1["errors"], r1["errors"]
-    for name in ("report.md", "results.json", "quality.png", "latency.png", "breakdown.png"):
+    for name in ("report.md", "results.json", "latencies.json", "quality.png", "latency.png", "breakdown.png"):
         assert (tmp_path / "a" / name).exists(), name
-    assert {"melo.melo_tiny", "skills.tiny", "jobbert"} <= set(r1["extraction"])
     assert r1["matching"]["systems"]["hybrid"]["ndcg_10"] > 0
     assert r1["fairness"]["counterfactual"]["invariance_rate"] == 1.0
-    assert r1["speed"]["match_200k"]["n_vacancies"] == 2 * r1["speed"]["match_20k"]["n_vacancies"]
-    r2 = evaluate_all(mini_services, tmp_path / "b", baseline=tmp_path / "a" / "results.json", skip={"speed"}, **kw)
+    sp = r1["speed"]
+    assert sp["match_200k"]["n_vacancies"] == 2 * sp["match_20k"]["n_vacancies"]
+    assert sp["match_20k"]["queries"] > 0 and sp["match_20k"]["p95_ms"] >= sp["match_20k"]["p50_ms"]
+    kw["skip"] = {"extraction", "speed"}
+    r2 = evaluate_all(mini_services, tmp_path / "b", baseline=tmp_path / "a" / "results.json", **kw)
     quality = lambda r: {k: v for k, v in report.flatten(r).items()  # noqa: E731
                          if report.direction(k) and not report.is_speed(k)}
     assert quality(r2) == quality(r1)
-    assert not [w for w in r2["comparison"]["worse"] if not report.is_speed(w["figure"])]
+    assert r2["comparison"]["worse"] == []
+    assert "basislijn" in (tmp_path / "b" / "report.md").read_text(encoding="utf-8")

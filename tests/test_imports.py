@@ -137,3 +137,65 @@ def test_schema_files_in_sync_with_models():
     for name, schema in schemas().items():
         on_disk = json.loads((REPO_ROOT / "data/schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
         assert on_disk == json.loads(json.dumps(schema)), f"regenerate data/schemas/{name}.schema.json"
+
+
+def test_cv_text_goes_through_the_extractor_with_spans():
+    from matcher.extraction import ExtractedCompetence, Extraction, Span
+
+    class FakeExtractor:
+        def extract(self, text, kind="free", min_confidence=None):
+            assert kind == "cv"
+            i = text.index("heftruck")
+            return Extraction("nl", [ExtractedCompetence("SK-H", "SK-H", None, "Heftruck besturen", "skill", 0.9,
+                                                         [Span(i, i + 8, "heftruck")])], [])
+
+    class BrokenExtractor:
+        def extract(self, text, **kw):
+            raise FileNotFoundError("geen index")
+
+    data = {"id": "C1", "cv_text": "2015-2023 magazijnier, heftruck", "competences": [{"id": "SK-L", "source": "cv"}]}
+    p, errors = portfolio_from_input(data, Resolver(taxonomy()), FakeExtractor())
+    assert not errors
+    got = {c.competence_id: c for c in p.competences}
+    ev = got["SK-H"].evidence[0]
+    assert ev.source == "extracted" and data["cv_text"][ev.start:ev.end] == "heftruck"
+    p2, errors = portfolio_from_input(data, Resolver(taxonomy()), BrokenExtractor())
+    assert not errors and [c.competence_id for c in p2.competences] == ["SK-L"]
+    assert "geen index" in p2.extra["cv_text_note"]
+
+
+@pytest.mark.slow
+def test_synthetic_generation_is_deterministic_labelled_and_valid(tmp_path):
+    from indexer.build import ensure_store
+    from indexer.settings import get_settings
+    from indexer.store import TaxonomyStore
+    from matcher.geo import province_of
+    from matcher.near import MatchTaxonomy
+    from matcher.synthetic import generate
+
+    settings = get_settings()
+    ensure_store(settings, progress=False)
+    store = TaxonomyStore(settings.store_path)
+    tax = MatchTaxonomy.from_store(store)
+    a = generate(tax, store, tmp_path / "a", vacancies=300, portfolios=60, seed=5)
+    b = generate(tax, store, tmp_path / "b", vacancies=300, portfolios=60, seed=5)
+    for k in ("vacancies", "portfolios"):
+        assert Path(a.files[k]).read_bytes() == Path(b.files[k]).read_bytes()
+    vac = [json.loads(l) for l in Path(a.files["vacancies"]).read_text(encoding="utf-8").splitlines()]
+    assert all(v["synthetic"] and v["id"].startswith("SYN-V-") and "SYNTHETISCHE" in v["text"] for v in vac)
+    assert {province_of(v["location"]["postcode"])[0] for v in vac} >= {
+        "Brussel", "Antwerpen", "Vlaams-Brabant", "Limburg", "Oost-Vlaanderen", "West-Vlaanderen"}
+    assert any(tax.shortage_of(v["occupation_codes"][0]) for v in vac)
+    for v in vac[:50]:   # the offsets point at the competence wording in the text
+        for c in v["competences"]:
+            for e in c["evidence"]:
+                assert v["text"][e["start"]:e["end"]] == e["text"]
+    labels = {tax.label(c["id"]).lower() for v in vac for c in v["competences"]}
+    said = {e["text"].lower() for v in vac for c in v["competences"] for e in c["evidence"]}
+    assert len(said - labels) > 50        # varied wording, not only the taxonomy labels
+    repo = SqliteVacancyRepository(tmp_path / "app.sqlite")
+    resolver = Resolver(tax)
+    rv = import_jsonl(a.files["vacancies"], "vacancies", repo, resolver)
+    rp = import_jsonl(a.files["portfolios"], "portfolios", repo, resolver)
+    assert (rv.accepted, rp.accepted, rv.rejected, rp.rejected) == (300, 60, [], [])
+    assert all(p.personal.get("name") for p in repo.iter_portfolios())

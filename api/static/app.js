@@ -225,9 +225,11 @@ function initWerkzoekende() {
       g.importance === "essential" ? el("span", { class: "badge warn", text: "essentieel" }) : null,
       g.opens_vacancies ? el("span", { class: "muted", text: " — opent nog " + g.opens_vacancies + " vacature(s)" }) : null]));
     const diplomas = (r.diplomas_requested || []).map(d => d.diploma);
+    const cons = (r.breakdown || []).find(b => b.factor === "constraints");
     return el("li", { class: "result" }, [
-      el("span", { class: "score", title: "score", text: pct(r.coverage) }),
-      el("h3", {}, [v.title, r.shortage ? el("span", { class: "badge short", text: "knelpuntberoep" }) : null]),
+      el("span", { class: "score" }, [el("span", { class: "sr-only", text: "dekking " }), pct(r.coverage)]),
+      el("h3", {}, [v.title, r.shortage ? el("span", { class: "badge short", text: "knelpuntberoep" }) : null,
+        v.remote ? el("span", { class: "badge info", text: "telewerk" }) : null]),
       el("p", { class: "meta", text: [v.employer, place + dist].filter(Boolean).join(" · ") }),
       el("div", { class: "bar", role: "img", "aria-label": "dekking " + pct(r.coverage) }, [el("span", { style: "width:" + pct(r.coverage) })]),
       el("p", { text: r.summary }),
@@ -235,6 +237,7 @@ function initWerkzoekende() {
         el("div", {}, [el("h4", { text: "Waarom dit past" }), matched.length ? el("ul", { class: "comp" }, matched) : el("p", { class: "muted", text: "Geen gedeelde competenties." })]),
         el("div", {}, [el("h4", { text: "Wat je nog mist" }), gaps.length ? el("ul", { class: "comp" }, gaps) : el("p", { class: "ok-text", text: "Niets: je hebt alles wat gevraagd wordt." })]),
       ]),
+      cons && cons.effect < 1 ? el("p", { class: "note" }, [el("strong", { text: "Let op: " }), cons.explanation]) : null,
       diplomas.length ? el("p", { class: "muted", text: "Diploma gevraagd (getoond, niet afgedwongen): " + diplomas.join(", ") }) : null,
     ]);
   }
@@ -395,16 +398,18 @@ function initLoopbaanbegeleider() {
 
   function renderOccupations(res) {
     $("#beroepen-sectie").hidden = false;
-    const own = (res.own_sectors || []).map(s => s.label || s.sector).filter(Boolean);
+    const own = (res.own_sectors || []).map(s => s.label || (s.sector ? "ISCO " + s.sector : "")).filter(Boolean);
     $("#beroepen-info").textContent = (res.results.length ? res.results.length + " beroepen" : "Geen beroepen gevonden")
       + (res.mode === "broader" ? " in andere sectoren (hoogstens " + res.max_missing + " essentiële competenties te leren)" : "")
       + (own.length ? ". Eigen sector: " + own.join(", ") + "." : ".");
     const ol = $("#beroepen"); ol.innerHTML = "";
+    let withGaps = 0;
     res.results.forEach((r, i) => {
+      const preselect = r.gaps.length > 0 && withGaps++ < 3;   // the first three occupations with gaps go into the plan
       const gaps = r.gaps.map((g, k) => {
         const id = "gap-" + i + "-" + k;
         return el("li", { class: "field check" }, [
-          el("input", { type: "checkbox", id, checked: i < 3, "data-occ": String(i), "data-gap": String(k), onchange: renderPlan }),
+          el("input", { type: "checkbox", id, checked: preselect, "data-occ": String(i), "data-gap": String(k), onchange: renderPlan }),
           el("label", { for: id }, [g.label, g.opens_vacancies ? el("span", { class: "muted", text: " — opent " + g.opens_vacancies + " vacature(s)" }) : null]),
         ]);
       });
@@ -421,6 +426,7 @@ function initLoopbaanbegeleider() {
           : el("p", { class: "ok-text", text: "Alle essentiële competenties zijn aanwezig." }),
       ]));
     });
+    ol.dataset.loaded = String(Number(ol.dataset.loaded || 0) + 1);
     announce(res.results.length + " beroepen gevonden");
   }
 

@@ -11,8 +11,6 @@ changes the credit.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
 
 ESSENTIAL_WEIGHT = 1.0
@@ -48,5 +46,3 @@ class Coverage(Factor):
 def class_weight(importance: str) -> float:
     return ESSENTIAL_WEIGHT if importance == "essential" else OPTIONAL_WEIGHT
 
-
-__all__ = ["Coverage", "class_weight", "ESSENTIAL_WEIGHT", "OPTIONAL_WEIGHT", "np"]

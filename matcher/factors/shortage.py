@@ -8,8 +8,6 @@ matches. It is shown in every breakdown — also when it does not apply or is sw
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
 
 
@@ -34,5 +32,3 @@ class ShortageBoost(Factor):
         return {"text": f"knelpuntberoep '{info['title'] if info else ''}' (VDAB 2026): "
                         f"score x{1 + opts.shortage_weight:.2f}", "enabled": True, "shortage": info}
 
-
-__all__ = ["ShortageBoost", "np"]
