@@ -55,9 +55,13 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm:  # load store, indexes and model before the first request
-            _ = services.search
-            services.encoder.encode_queries(["opwarmen"])
-            threading.Thread(target=_warm_more, args=(services,), daemon=True, name="opwarmen").start()
+            try:
+                _ = services.search
+                services.encoder.encode_queries(["opwarmen"])
+            except FileNotFoundError as exc:  # serve anyway: /health says "geen index", the API answers 503
+                log.warning("%s", exc)
+            else:
+                threading.Thread(target=_warm_more, args=(services,), daemon=True, name="opwarmen").start()
         yield
 
     app = FastAPI(

@@ -79,6 +79,12 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "Deze methode is hier niet toegelaten."
         return error_response(exc.status_code, message)
 
+    @app.exception_handler(FileNotFoundError)
+    async def _not_built(_: Request, exc: FileNotFoundError) -> JSONResponse:
+        log.warning("not built: %s", exc)
+        return error_response(503, "De dienst is nog niet klaar: de index of het model ontbreekt "
+                                   "('make setup' of 'cmatch index build').")
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)

@@ -301,5 +301,7 @@ def app_store_path(settings) -> Path:
 
 
 def open_repository(settings) -> VacancyRepository:
-    """The configured backend; SQLite for now (a ``postgresql://`` URL will select PostgreSQL)."""
-    return SqliteVacancyRepository(app_store_path(settings))
+    """The configured backend: ``CMATCH_STORE=sqlite`` (default) or ``postgres`` (see vacancy_store_pg)."""
+    from .vacancy_store_pg import open_repository as _open  # local import: that module imports this one
+
+    return _open(settings)

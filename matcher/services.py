@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from indexer.vacancy_store import VacancyRepository
     from .matching import MatchEngine
     from .near import MatchTaxonomy
+    from indexer.vacancy_index import VacancyIndex
 
 
 @dataclass
@@ -77,3 +78,10 @@ class Services:
         from .matching import engine_from_services
 
         return engine_from_services(self)
+
+    @cached_property
+    def vacancy_index(self) -> "VacancyIndex":
+        """The durable FAISS vacancy index, caught up with the store (see indexer/vacancy_index.py)."""
+        from indexer.vacancy_index import open_for
+
+        return open_for(self.settings, self.vacancies)

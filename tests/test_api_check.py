@@ -21,7 +21,7 @@ def test_schemathesis_finds_no_server_errors(mini_services, tmp_path) -> None:
     warm(svc)
     app = create_app(svc, warm=False)
     with TestClient(app):
-        report = run_check(app, max_examples=6, time_limit=150)
+        report = run_check(app, max_examples=10, time_limit=150)
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / "api-check.json").write_text(json.dumps(to_plain(report), ensure_ascii=False, indent=2), encoding="utf-8")
     print(report.summary())
