@@ -48,6 +48,19 @@ def _warm_more(services: Services) -> None:
             log.warning("opwarmen van %s mislukt: %s", name, exc)
 
 
+def _swagger_assets():
+    """The folder with swagger-ui-bundle.js when the optional ``swagger-ui-bundle`` package is
+    installed (offline /docs); ``None`` means FastAPI's default /docs, which loads them from a CDN."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    from pathlib import Path
+
+    path = Path(swagger_ui_path)
+    return path if (path / "swagger-ui-bundle.js").exists() else None
+
+
 def create_app(services: Services | None = None, *, warm: bool = True) -> FastAPI:
     """Build the app; ``services`` can be injected (tests), else it is read from the environment."""
     services = services or Services.from_env()
@@ -64,7 +77,9 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
                 threading.Thread(target=_warm_more, args=(services,), daemon=True, name="opwarmen").start()
         yield
 
+    swagger_assets = _swagger_assets()
     app = FastAPI(
+        docs_url=None if swagger_assets else "/docs",
         title="Competentiematch API",
         version="1",
         description="Matchen op competenties met COMPETENT (VDAB) en ESCO. " + ESCO_ATTRIBUTION,
@@ -82,6 +97,18 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
     app.include_router(routes_employer.router)
     app.include_router(routes_records.router)
     web.install(app)
+    if swagger_assets:  # /docs without a CDN (the swagger-ui-bundle package serves the assets locally)
+        from fastapi.openapi.docs import get_swagger_ui_html
+        from fastapi.staticfiles import StaticFiles
+
+        app.mount("/static/docs", StaticFiles(directory=str(swagger_assets)), name="docs-assets")
+
+        @app.get("/docs", include_in_schema=False)
+        def docs():
+            return get_swagger_ui_html(openapi_url="/openapi.json", title="Competentiematch API",
+                                       swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                                       swagger_css_url="/static/docs/swagger-ui.css",
+                                       swagger_favicon_url="/static/favicon.svg")
 
     @app.get("/health", response_model=schemas.Health, tags=["systeem"])
     def health(svc: Services = Depends(get_services)) -> schemas.Health:

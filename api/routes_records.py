@@ -54,17 +54,22 @@ def list_vacancies(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Quer
     return {"total": svc.vacancies.count_vacancies(), "offset": offset, "limit": limit, "items": items}
 
 
-@router.post("/vacancies", status_code=201, response_model=dict)
+def _index_changes(svc: Services) -> None:
+    """Apply the store's change log to the durable vacancy index (incremental, no rebuild)."""
+    svc.vacancy_index.catch_up()
+
+@router.post("/vacancies", status_code=201, response_model=schemas.VacancyRecord)
 def create_vacancy(body: schemas.VacancyBody, svc: Services = Depends(services)) -> dict:
     """Een vacature toevoegen (409 als de id al bestaat; gebruik PUT om te wijzigen)."""
     if svc.vacancies.get_vacancy(body.id) is not None:
         raise ApiError(409, f"Vacature '{body.id}' bestaat al; gebruik PUT om ze te wijzigen.")
     v = vacancy_from_body(svc, body.model_dump(), ["body"])
     svc.vacancies.upsert_vacancies([v])
+    _index_changes(svc)
     return to_plain(v)
 
 
-@router.get("/vacancies/{vacancy_id}", response_model=dict)
+@router.get("/vacancies/{vacancy_id}", response_model=schemas.VacancyRecord)
 def get_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
     v = svc.vacancies.get_vacancy(vacancy_id)
     if v is None:
@@ -72,11 +77,12 @@ def get_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(services))
     return to_plain(v)
 
 
-@router.put("/vacancies/{vacancy_id}", response_model=dict)
+@router.put("/vacancies/{vacancy_id}", response_model=schemas.VacancyRecord)
 def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
     """Een vacature vervangen of aanmaken; de id in het pad telt."""
     v = vacancy_from_body(svc, {**body.model_dump(), "id": vacancy_id}, ["body"])
     svc.vacancies.upsert_vacancies([v])
+    _index_changes(svc)
     return to_plain(v)
 
 
@@ -85,6 +91,7 @@ def delete_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(service
     if svc.vacancies.get_vacancy(vacancy_id) is None:
         raise not_found("Vacature", vacancy_id)
     svc.vacancies.delete_vacancies([vacancy_id])
+    _index_changes(svc)
     return Response(status_code=204)
 
 
@@ -97,7 +104,7 @@ def list_portfolios(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Que
     return {"total": svc.vacancies.count_portfolios(), "offset": offset, "limit": limit, "items": items}
 
 
-@router.post("/portfolios", status_code=201, response_model=dict)
+@router.post("/portfolios", status_code=201, response_model=schemas.PortfolioRecord)
 def create_portfolio(body: schemas.PortfolioBody, svc: Services = Depends(services)) -> dict:
     if svc.vacancies.get_portfolio(body.id) is not None:
         raise ApiError(409, f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
@@ -106,7 +113,7 @@ def create_portfolio(body: schemas.PortfolioBody, svc: Services = Depends(servic
     return to_plain(p)
 
 
-@router.get("/portfolios/{portfolio_id}", response_model=dict)
+@router.get("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
 def get_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
     p = svc.vacancies.get_portfolio(portfolio_id)
     if p is None:
@@ -114,7 +121,7 @@ def get_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(servic
     return to_plain(p)
 
 
-@router.put("/portfolios/{portfolio_id}", response_model=dict)
+@router.put("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
 def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
     p = portfolio_from_body(svc, {**body.model_dump(), "id": portfolio_id}, ["body"])
     svc.vacancies.upsert_portfolios([p])
@@ -150,6 +157,8 @@ def _import(svc: Services, kind: Literal["vacancies", "portfolios"], records: li
         else:
             good.append(obj)
     up = (svc.vacancies.upsert_vacancies if kind == "vacancies" else svc.vacancies.upsert_portfolios)(good)
+    if kind == "vacancies":
+        _index_changes(svc)
     return {"kind": kind, "received": len(records), "accepted": len(good), "inserted": up.inserted,
             "updated": up.updated, "unchanged": up.unchanged, "rejected": rejected}
 

@@ -75,6 +75,15 @@ class Page:
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
+    def assert_fits_phone(self, name: str, scroll_to: str) -> None:
+        """At phone width: no horizontal scrolling; a screenshot of the given part."""
+        self.page.set_viewport_size(PHONE)
+        self.page.evaluate("s => document.querySelector(s).scrollIntoView()", scroll_to)
+        self.shot(name, full_page=False)
+        overflow = self.page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"horizontaal scrollen op een telefoon ({overflow}px)"
+        self.page.set_viewport_size({"width": 1280, "height": 900})
+
     def close(self) -> None:
         self.page.close()
         assert self.errors == [], "fouten in de browser:\n" + "\n".join(self.errors)
@@ -133,11 +142,7 @@ def test_werkzoekende_flow(browser_context, live_server) -> None:
     assert page.locator("#dekking .chart-row").count() == results.count()
     assert "km" in page.inner_text("#vacatures .result .meta >> nth=0")
     p.shot("1-werkzoekende-vacatures")
-    page.set_viewport_size(PHONE)
-    page.evaluate("() => document.querySelector('#vacatures').scrollIntoView()")
-    p.shot("1-werkzoekende-telefoon", full_page=False)
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 1, f"horizontaal scrollen op een telefoon ({overflow}px)"
+    p.assert_fits_phone("1-werkzoekende-telefoon", "#vacatures")
     p.close()
 
 
@@ -173,6 +178,7 @@ def test_werkgever_flow(browser_context, live_server, web_services) -> None:
     pool = page.inner_text("#pool")
     assert "rijbewijs B" in pool and "relevante kandidaten" in pool
     p.shot("2-werkgever-controle")
+    p.assert_fits_phone("2-werkgever-telefoon", "#w3")
     # export
     with page.expect_download() as dl:
         page.click("#export-btn")
@@ -226,6 +232,7 @@ def test_loopbaanbegeleider_flow(browser_context, live_server) -> None:
     plan = page.locator("#plan")
     assert plan.locator("li").count() >= 1 and "Leren:" in plan.inner_text()
     p.shot("3-loopbaanbegeleider-beroepen")
+    p.assert_fits_phone("3-loopbaanbegeleider-telefoon", "#beroepen")
     # the print button calls window.print(); the print stylesheet shows only the plan
     page.evaluate("() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }")
     page.click("#print-btn")
