@@ -689,12 +689,15 @@ def engine_from_services(services) -> MatchEngine:
     cache = services.settings.var_dir / "match"
 
     def loader(universe):
-        indexes = None
+        indexes = encoder = None
         try:
             indexes = services.indexes
         except (FileNotFoundError, RuntimeError, OSError) as exc:
-            log.warning("geen labelindex (%s): verwante competenties enkel via de crosswalks", exc)
-        return load_or_build_near(tax, universe, cache_dir=cache, indexes=indexes)
+            if os.environ.get("CMATCH_NEAR_ENCODE") == "1":
+                encoder = services.encoder   # slow: encodes every competence label of the universe once
+            else:
+                log.warning("geen labelindex (%s): verwante competenties enkel via de crosswalks", exc)
+        return load_or_build_near(tax, universe, cache_dir=cache, indexes=indexes, encoder=encoder)
 
     return MatchEngine(tax, services.vacancies, near_loader=loader, exposure=ExposureTracker(services.vacancies),
                        cache_dir=cache)
