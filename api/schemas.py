@@ -53,6 +53,7 @@ class OccupationOut(BaseModel):
     is_shortage: bool
     shortage: Shortage | None = None
     links: list[Link] = Field(default_factory=list)
+    confidence: float | None = Field(None, description="Gekalibreerde kans (0..1) dat dit het bedoelde beroep is.")
 
 
 class CompetenceOut(BaseModel):

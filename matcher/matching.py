@@ -544,8 +544,10 @@ class MatchEngine:
                      "note": "gevraagd door de werkgever; wordt getoond, niet afgedwongen bij het matchen"}
                     for d in vacancy.diplomas]
         n_ess = sum(1 for c in vacancy.competences if c.importance == "essential")
-        n_ess_hit = sum(1 for m in comp["matched_objs"] if m.importance == "essential")
-        summary = (f"{n_ess_hit}/{n_ess} essentiële competenties, dekking {f.coverage[i]:.0%}"
+        n_ess_hit = sum(1 for m in comp["matched_objs"] if m.importance == "essential" and m.match != "near")
+        n_ess_near = sum(1 for m in comp["matched_objs"] if m.importance == "essential" and m.match == "near")
+        summary = (f"{n_ess_hit}/{n_ess} essentiële competenties"
+                   + (f" (+{n_ess_near} gedeeltelijk)" if n_ess_near else "") + f", dekking {f.coverage[i]:.0%}"
                    + ("; knelpuntberoep" if f.shortage[i] else ""))
         return MatchResult(rank, round(float(score), 4), self._vacancy_summary(vacancy), candidate, lines,
                            comp["matched_objs"], comp["gaps"], diplomas, summary)

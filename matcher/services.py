@@ -45,7 +45,7 @@ class Services:
 
     @cached_property
     def search(self) -> TaxonomySearch:
-        return TaxonomySearch(self.store, self.indexes, self.encoder)
+        return TaxonomySearch(self.store, self.indexes, self.encoder, self.normaliser)
 
     @cached_property
     def extractor(self) -> "CompetenceExtractor":

@@ -1,19 +1,24 @@
 """Search occupations and competences by free text (Dutch, English or French).
 
-Dense retrieval over the label indexes: the query is encoded once with the query prefix,
-labels were encoded with the passage prefix; each item scores with its best label. Results
-come per source (Competent and ESCO), so a Flemish title and its European counterpart both
-show up, each with its crosswalk links and knelpuntberoep status.
+Occupations are ranked by the hybrid normaliser (lexical + dense, :mod:`matcher.normalise`);
+competences by dense retrieval over the label index (the query encoded with the query prefix,
+labels with the passage prefix; an item scores with its best label). Results come per source
+(Competent and ESCO), so a Flemish title and its European counterpart both show up, each with
+its crosswalk links and knelpuntberoep status.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from indexer.encoder import Encoder
 from indexer.index import IndexSet, LabelHit
 from indexer.store import ShortageInfo, TaxonomyStore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .normalise import OccupationNormaliser
 
 
 @dataclass
@@ -29,6 +34,7 @@ class OccupationHit:
     isco_group: str = ""
     shortage: ShortageInfo | None = None
     links: list[dict[str, str]] = field(default_factory=list)
+    confidence: float | None = None
 
     @property
     def is_shortage(self) -> bool:
@@ -56,29 +62,32 @@ class TaxonomySearch:
     'Verpleegkundige'
     """
 
-    def __init__(self, store: TaxonomyStore, indexes: IndexSet, encoder: Encoder):
+    def __init__(self, store: TaxonomyStore, indexes: IndexSet, encoder: Encoder,
+                 normaliser: "OccupationNormaliser | None" = None):
         self.store = store
+        self.normaliser = normaliser
         self.indexes = indexes
         self.encoder = encoder
-        self._source = {o.id: o.source for o in store.occupations()}
         self._comp_source = {c.id: c.source for c in store.competences()}
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encoder.encode_queries([text])[0]
 
     # ----------------------------------------------------------- occupations
-    def occupation_hits(self, vector: np.ndarray, top: int, source: str | None) -> list[LabelHit]:
-        accept = None if source is None else (lambda item_id: self._source.get(item_id) == source)
-        return self.indexes.occupations.search_items(vector, top, accept=accept)
-
     def occupations(self, text: str, top: int = 10, sources: tuple[str, ...] = ("competent", "esco")) -> list[OccupationHit]:
-        """Top ``top`` occupations of each source, merged by score (best first)."""
-        vector = self.encode_query(text)
-        hits: list[LabelHit] = []
-        for source in sources:
-            hits.extend(self.occupation_hits(vector, top, source))
-        hits.sort(key=lambda h: -h.score)
-        return [self.describe_occupation(h) for h in hits]
+        """Top ``top`` occupations of each source, merged by score (best first).
+
+        Ranking is the hybrid occupation normaliser's (:mod:`matcher.normalise`); this adds the
+        crosswalk links and the knelpuntberoep details for display.
+        """
+        if self.normaliser is None:
+            raise RuntimeError("TaxonomySearch needs an OccupationNormaliser for occupation search")
+        out = []
+        for h in self.normaliser.normalise(text, top=top, sources=sources):
+            hit = self.describe_occupation(LabelHit(h.id, h.score, h.matched_label, h.matched_lang))
+            hit.confidence = h.confidence
+            out.append(hit)
+        return out
 
     def describe_occupation(self, hit: LabelHit) -> OccupationHit:
         occ = self.store.occupation(hit.item_id)
