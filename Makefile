@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test venv model index browser postgres clean help
+.PHONY: setup run test venv model index demo browser postgres clean help
 
 help:
 	@echo "make run    - alles installeren (.venv), model, opslag en indexen bouwen indien nodig, serveren op $(HOST):$(PORT)"
@@ -33,7 +33,13 @@ model: venv
 index: venv
 	$(BIN)/cmatch index build
 
-setup: index
+# Synthetic demo vacancies/portfolios (clearly marked synthetic), once; CMATCH_DEMO=0 skips them.
+CMATCH_DEMO ?= 1
+demo: index
+	@if [ "$(CMATCH_DEMO)" = "1" ] && [ ! -f var/demo/.loaded ]; then \
+		$(BIN)/cmatch demo generate && $(BIN)/cmatch match prepare && touch var/demo/.loaded; fi
+
+setup: demo
 
 run: setup
 	$(BIN)/cmatch serve --host $(HOST) --port $(PORT)
