@@ -46,14 +46,20 @@ class LabelHit:
     lang: str
 
 
+#: Files of a model folder that describe it but do not change its output (a re-conversion
+#: rewrites their timestamps), so they stay out of the fingerprint.
+_NOT_MODEL_CONTENT = {"model_check.json", "PROVENANCE.json", "README.md"}
+
+
 def model_fingerprint(model: str) -> str:
-    """Identify a model: the weights' sha256 for a local folder, else its hub name."""
+    """Identify a model: sha256 of what determines its output (weights, tokenizer, config) for a
+    local folder, else its hub name."""
     path = Path(model)
     if path.is_dir():
         h = hashlib.sha256()
         for f in sorted(path.rglob("*")):
             if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".txt", ".model"):
-                if f.name == "model_check.json":
+                if f.name in _NOT_MODEL_CONTENT:
                     continue
                 h.update(f.relative_to(path).as_posix().encode())
                 with open(f, "rb") as fh:
