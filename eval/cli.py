@@ -62,7 +62,7 @@ def skills(
     annotations: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV sentence,span,sub_span,label."),
     labels: Path = typer.Option(..., "--labels", exists=True, dir_okay=False, help="Eén label per regel."),
     mode: str = typer.Option("hybrid", help="hybrid | dense | lexical"),
-    no_expand: bool = typer.Option(False, "--no-expand"),
+    expand: bool = typer.Option(False, "--expand", help="Labels ook via hun ESCO-alternatieve labels laten scoren."),
     no_adapter: bool = typer.Option(False, "--no-adapter"),
     lang: str = typer.Option("en"),
     as_json: bool = typer.Option(False, "--json"),
@@ -70,7 +70,7 @@ def skills(
     """Rangschik alle labels per zin (TECH/HOUSE-formaat): RP@5, RP@10, MRR."""
     from .skills import evaluate_skills
 
-    r = evaluate_skills(annotations, labels, _services(), mode=_check_mode(mode), expand=not no_expand,
+    r = evaluate_skills(annotations, labels, _services(), mode=_check_mode(mode), expand=expand,
                         adapter=_adapter_arg(no_adapter), lang=lang, progress=not as_json)
     _emit(r, as_json)
 
@@ -99,6 +99,13 @@ Jouw taken:
 - Je houdt de voorraad bij in het WMS-systeem en meldt afwijkingen aan de teamleider.
 - Je zorgt voor een nette en veilige werkplek en volgt de veiligheidsvoorschriften strikt op.
 - Je verpakt goederen en maakt zendingen klaar voor verzending.
+- Je voert dagelijks inventariscontroles uit en rapporteert tekorten of beschadigingen.
+- Je bedient de wikkelmachine en labelt paletten volgens de richtlijnen van de klant.
+- Je helpt nieuwe collega's op weg en deelt je kennis van de procedures in het magazijn.
+- Je werkt mee aan het verbeteren van de werkprocessen en denkt mee over efficiëntere routes.
+- Je registreert retourzendingen en zorgt dat ze correct terug in voorraad komen.
+- Je communiceert vlot met chauffeurs, klanten en collega's van de administratie.
+- Je werkt in een twee-ploegenstelsel en bent bereid om af en toe op zaterdag te werken.
 
 Jouw profiel:
 - Je hebt minstens twee jaar ervaring als magazijnier of orderpicker.
