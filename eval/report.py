@@ -98,8 +98,8 @@ class _Marks:
         self.worse = {w["figure"]: w for w in (comparison or {}).get("worse", [])}
         self.better = {w["figure"]: w for w in (comparison or {}).get("better", [])}
 
-    def __call__(self, path: str, v) -> str:
-        s = _fmt(v)
+    def __call__(self, path: str, v, unit: str = "") -> str:
+        s = _fmt(v) + unit
         if path in self.worse:
             return f"{s} {WORSE} (was {_fmt(self.worse[path]['baseline'])})"
         if path in self.better:
@@ -127,7 +127,7 @@ def render_markdown(results: dict, comparison: dict | None = None) -> str:
     L = [f"# Evaluatierapport Competentiematch", "",
          f"- commit `{meta.get('commit', '?')}`, {meta.get('date', '?')}; machine: {meta.get('cpu_count', '?')} kernen, "
          f"belasting bij start {meta.get('load_avg_1m_start', '?')}",
-         f"- totale duur {m('meta.seconds_total', meta.get('seconds_total'))} s"
+         f"- totale duur {m('meta.seconds_total', meta.get('seconds_total'), ' s')}"
          + (f"; vergeleken met `{meta.get('baseline')}`" if meta.get("baseline") else ""), ""]
     if comparison is not None:
         n = len(comparison["worse"])
@@ -210,8 +210,9 @@ def render_markdown(results: dict, comparison: dict | None = None) -> str:
     sp = results.get("speed", {})
     if sp:
         L += ["## Snelheid en omvang", "",
-              f"Gemeten op {sp.get('cpu_count')} kernen, belasting {sp.get('load_avg_1m')} bij de start van dit deel "
-              "(andere taken draaiden mee: de cijfers zijn pessimistisch).", ""]
+              f"Gemeten op {sp.get('cpu_count')} kernen, belasting {sp.get('load_avg_1m')} bij de start van dit deel"
+              + (" (andere taken draaiden mee: de cijfers zijn pessimistisch)."
+                 if (sp.get("load_avg_1m") or 0) > 0.75 * (sp.get("cpu_count") or 1) else "."), ""]
         rows = []
         e = sp.get("extraction", {})
         if "p50_ms" in e:
@@ -230,16 +231,16 @@ def render_markdown(results: dict, comparison: dict | None = None) -> str:
             if r:
                 rows.append([f"matchindex {_fmt(r.get('vacancies'))} vacatures + {_fmt(r.get('portfolios'))} portfolio's"
                              + (f" ({r['source']})" if r.get("source") else ""),
-                             f"{_fmt(r.get('seconds'))} s", m(f"speed.{key}.vacancies_per_s", r.get("vacancies_per_s")) + " vac/s",
-                             m(f"speed.{key}.rss_delta_mb", r.get("rss_delta_mb")) + " MB"])
+                             f"{_fmt(r.get('seconds'))} s", m(f"speed.{key}.vacancies_per_s", r.get("vacancies_per_s"), " vac/s"),
+                             m(f"speed.{key}.rss_delta_mb", r.get("rss_delta_mb"), " MB")])
         enc = sp.get("encoder", {})
         if "labels_per_s" in enc:
             rows.append([f"encoder (labelindex), {enc.get('labels')} labels", f"{_fmt(enc.get('seconds'))} s",
-                         m("speed.encoder.labels_per_s", enc.get("labels_per_s")) + " labels/s", ""])
+                         m("speed.encoder.labels_per_s", enc.get("labels_per_s"), " labels/s"), ""])
         L += _table(["opbouw", "duur", "doorvoer", "extra geheugen"], rows) + [""]
-        L += [f"Residentgeheugen: {m('speed.rss_mb_20k', sp.get('rss_mb_20k'))} MB na 20k"
-              + (f", {m('speed.rss_mb_200k', sp.get('rss_mb_200k'))} MB na 200k" if sp.get("rss_mb_200k") else "")
-              + f", piek {m('speed.peak_rss_mb', sp.get('peak_rss_mb'))} MB (hele proces, model inbegrepen).", "",
+        L += [f"Residentgeheugen: {m('speed.rss_mb_20k', sp.get('rss_mb_20k'), ' MB')} na 20k"
+              + (f", {m('speed.rss_mb_200k', sp.get('rss_mb_200k'), ' MB')} na 200k" if sp.get("rss_mb_200k") else "")
+              + f", piek {m('speed.peak_rss_mb', sp.get('peak_rss_mb'), ' MB')} (hele proces, model inbegrepen).", "",
               "![latentie](latency.png)", ""]
     d = results.get("durations", {})
     if d:
@@ -280,40 +281,48 @@ def plots(results: dict, raw: dict, out: Path) -> list[str]:
     fig.savefig(out / "quality.png", dpi=110)
     plt.close(fig)
     written.append("quality.png")
-    # latency distributions
+    # latency distributions: match histograms, extraction histogram, CDF of all (log scale)
     series = [(k, v) for k, v in raw.items() if v]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     for k, v in series:
         x = np.sort(np.asarray(v))
-        axes[0].hist(x, bins=30, alpha=0.55, label=k)
-        axes[1].plot(x, np.arange(1, len(x) + 1) / len(x), label=k)
-    axes[0].set_xlabel("ms")
-    axes[0].set_title("Latentie (histogram)")
-    axes[1].set_xlabel("ms")
-    axes[1].set_xscale("log")
-    axes[1].set_title("Latentie (CDF)")
+        ax = axes[1] if k == "extraction" else axes[0]
+        ax.hist(x, bins=30, alpha=0.6, label=k)
+        axes[2].plot(x, np.arange(1, len(x) + 1) / len(x), label=k)
+    axes[0].set_title("Matchlatentie (top-20, warm)")
+    axes[1].set_title("Extractielatentie (~300 woorden)")
+    axes[2].set_title("CDF")
+    axes[2].set_xscale("log")
     for a in axes:
-        if series:
+        a.set_xlabel("ms")
+        if a.get_legend_handles_labels()[0]:
             a.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "latency.png", dpi=110)
     plt.close(fig)
     written.append("latency.png")
-    # score breakdown example
+    # score breakdown example: additive contributions, then multipliers around 1
     br = results.get("breakdown_example")
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1, 1]})
     if br:
-        labels = [f"{f['label']} ({'+' if f['kind'] == 'additive' else '×'})" for f in br["factors"]]
-        vals = [f["effect"] for f in br["factors"]]
-        colors = ["#55A868" if f["kind"] == "additive" else "#C44E52" for f in br["factors"]]
-        ax.barh(range(len(vals)), vals, color=colors)
-        ax.set_yticks(range(len(vals)))
-        ax.set_yticklabels(labels, fontsize=8)
-        ax.invert_yaxis()
-        for i, v in enumerate(vals):
-            ax.text(v + 0.01, i, f"{v:.3f}", va="center", fontsize=8)
-        ax.set_title(f"Score-opbouw: {br['vacancy']} (score {br['score']:.3f})", fontsize=9)
-        ax.set_xlim(0, max(vals + [1.0]) * 1.15)
+        for ax, kind, title in ((axes[0], "additive", "optellend (+)"), (axes[1], "multiplier", "vermenigvuldigend (×)")):
+            fs = [f for f in br["factors"] if f["kind"] == kind]
+            vals = [f["effect"] for f in fs]
+            if kind == "additive":
+                ax.barh(range(len(fs)), vals, color="#55A868")
+                ax.set_xlim(0, max(vals + [0.5]) * 1.25)
+            else:
+                ax.barh(range(len(fs)), [v - 1 for v in vals], left=1, color="#C44E52")
+                ax.axvline(1, color="k", lw=0.8)
+                span = max([abs(v - 1) for v in vals] + [0.1]) * 1.4
+                ax.set_xlim(1 - span, 1 + span)
+            ax.set_yticks(range(len(fs)))
+            ax.set_yticklabels([f["label"] for f in fs], fontsize=8)
+            ax.invert_yaxis()
+            for i, v in enumerate(vals):
+                ax.text(v, i, f" {v:.3f}", va="center", fontsize=8)
+            ax.set_title(title, fontsize=9)
+        fig.suptitle(f"Score-opbouw {br['vacancy']}: (som +) × (product ×) = {br['score']:.3f}", fontsize=10)
     fig.tight_layout()
     fig.savefig(out / "breakdown.png", dpi=110)
     plt.close(fig)

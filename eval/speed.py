@@ -23,7 +23,6 @@ import dataclasses
 import os
 import random
 import resource
-import statistics
 import time
 
 import numpy as np
@@ -227,4 +226,4 @@ def run_speed(services, engine, build_info: dict, tax, vacancies, portfolios, *,
     return out, raw
 
 
-__all__ = ["run_speed", "ReplicatedRepository", "engine_build", "rss_mb", "statistics"]
+__all__ = ["run_speed", "ReplicatedRepository", "engine_build", "rss_mb"]
