@@ -102,6 +102,28 @@ def _doc(obj) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def plan_upsert(items: Sequence, existing: dict[str, str]) -> tuple[UpsertResult, dict[str, tuple]]:
+    """What an upsert writes, for every backend: ``(counts, {id: (item, doc, checksum)})``.
+
+    ``existing`` maps stored ids to checksums (updated in place); an item whose document is
+    unchanged is skipped, and within one batch the last item with an id wins.
+    """
+    res = UpsertResult()
+    planned: dict[str, tuple] = {}
+    for it in items:
+        doc, checksum = _doc(it)
+        if existing.get(it.id) == checksum:
+            res.unchanged += 1
+            continue
+        if it.id in existing or it.id in planned:
+            res.updated += 1
+        else:
+            res.inserted += 1
+        existing[it.id] = checksum
+        planned[it.id] = (it, doc, checksum)
+    return res, planned
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -142,9 +164,8 @@ class SqliteVacancyRepository:
         con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
     def _upsert(self, table: str, items: Sequence, side) -> UpsertResult:
-        res = UpsertResult()
         if not items:
-            return res
+            return UpsertResult()
         con = self.con
         ids = [it.id for it in items]
         existing: dict[str, str] = {}
@@ -152,21 +173,9 @@ class SqliteVacancyRepository:
             chunk = ids[start:start + 900]
             q = f"SELECT id, checksum FROM {table} WHERE id IN ({','.join('?' * len(chunk))})"
             existing.update(dict(con.execute(q, chunk).fetchall()))
-        rows, changed = [], []
-        seen: dict[str, int] = {}
-        for it in items:
-            doc, checksum = _doc(it)
-            if existing.get(it.id) == checksum:
-                res.unchanged += 1
-                continue
-            if it.id in existing or it.id in seen:
-                res.updated += 1
-            else:
-                res.inserted += 1
-            seen[it.id] = len(rows)
-            existing[it.id] = checksum
-            rows.append((it.id, doc, checksum, int(bool(it.synthetic)), _now()))
-            changed.append(it)
+        res, planned = plan_upsert(items, existing)
+        rows = [(it.id, doc, checksum, int(bool(it.synthetic)), _now()) for it, doc, checksum in planned.values()]
+        changed = [it for it, _, _ in planned.values()]
         if not rows:
             return res
         with con:

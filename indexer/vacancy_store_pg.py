@@ -23,9 +23,6 @@ PostgreSQL, ``CMATCH_PG_DSN`` (see :mod:`indexer.pg`)::
 """
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import os
 import sqlite3
 import threading
@@ -37,7 +34,7 @@ from matcher.domain import Portfolio, Vacancy, portfolio_from_dict, vacancy_from
 
 from . import migrations
 from .pg import check_ident, connect, dsn_from_env, parse_schema
-from .vacancy_store import SqliteVacancyRepository, UpsertResult, VacancyRepository, app_store_path
+from .vacancy_store import SqliteVacancyRepository, UpsertResult, VacancyRepository, app_store_path, plan_upsert
 
 CHANGES_LOCK = "cmatch.vacancy_changes"  # hashtext() key of the writers' advisory lock (see 0002)
 
@@ -51,12 +48,6 @@ class ChangeLog(Protocol):
     def changes_since(self, seq: int, limit: int = 10000) -> list[tuple[int, str]]: ...
     def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]: ...
     def iter_vacancies(self) -> Iterator[Vacancy]: ...
-
-
-def _doc(obj) -> tuple[str, str]:
-    """The stored JSON document and its checksum (same canonical form as the SQLite backend)."""
-    text = json.dumps(dataclasses.asdict(obj), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text, hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def _actor() -> str:
@@ -113,28 +104,16 @@ class PostgresVacancyRepository:
         con.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
 
     def _upsert(self, table: str, items: Sequence, side) -> UpsertResult:
-        res = UpsertResult()
         if not items:
-            return res
+            return UpsertResult()
         con = self.con
         with con.transaction():
             self._begin_write(con)
             ids = list({it.id for it in items})
             existing = dict(con.execute(f"SELECT id, checksum FROM {table} WHERE id = ANY(%s)", (ids,)).fetchall())
-            rows: dict[str, tuple] = {}
-            changed: dict[str, object] = {}
-            for it in items:
-                doc, checksum = _doc(it)
-                if existing.get(it.id) == checksum:
-                    res.unchanged += 1
-                    continue
-                if it.id in existing or it.id in rows:
-                    res.updated += 1
-                else:
-                    res.inserted += 1
-                existing[it.id] = checksum
-                rows[it.id] = (it.id, doc, checksum, bool(it.synthetic))
-                changed[it.id] = it
+            res, planned = plan_upsert(items, existing)
+            rows = {i: (it.id, doc, checksum, bool(it.synthetic)) for i, (it, doc, checksum) in planned.items()}
+            changed = {i: it for i, (it, _, _) in planned.items()}
             if rows:
                 with con.cursor() as cur:
                     cur.executemany(
