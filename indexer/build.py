@@ -49,7 +49,7 @@ def ensure_store(settings: Settings, *, force: bool = False, progress: bool = Tr
 def build_all(settings: Settings, *, force: bool = False, progress: bool = True) -> BuildReport:
     """Model, store and indexes, in that order; nothing is rebuilt when inputs are unchanged."""
     from .encoder import load_encoder
-    from .index import activate, build_indexes, index_version, model_fingerprint
+    from .index import activate, build_indexes, ensure_ann, index_version, model_fingerprint
     from .model_convert import ensure_model
 
     started = time.time()
@@ -60,6 +60,7 @@ def build_all(settings: Settings, *, force: bool = False, progress: bool = True)
     prefixes = (settings.query_prefix, settings.passage_prefix)
     version = index_version(store, model_id, prefixes)
     if not force and (settings.index_dir / version / "manifest.json").exists():
+        ensure_ann(settings.index_dir / version, progress=progress)  # no model needed either
         activate(settings.index_dir, version)  # current already: no need to load the model
         return BuildReport(store_built, version, False, round(time.time() - started, 1), store.counts())
     version, built = build_indexes(

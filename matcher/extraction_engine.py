@@ -254,7 +254,7 @@ class ExtractionEngine:
             vectors = self.services.encoder.encode_queries([text[a:b] for a, b, _ in units])
             vectors = self._adapt(vectors)
             index = self.services.indexes.competences
-            scores, ids = index.search_labels(vectors, DENSE_LABELS_PER_PART)
+            scores, ids = index.search_labels(vectors, DENSE_LABELS_PER_PART, approximate=True)
             for (us, ue, level), srow, irow in zip(units, scores, ids):
                 best: dict[str, float] = {}
                 for sc, ix in zip(srow, irow):

@@ -88,3 +88,36 @@ def test_encoder_matches_index_vectors(mini_settings) -> None:
     enc = load_encoder(mini_settings)
     v = enc.encode_passages(["verpleegkundige"])
     assert v.shape == (1, 384) and abs(float((v ** 2).sum()) - 1.0) < 1e-4
+
+
+def test_hnsw_graph_round_trip_and_agrees_with_exact_search(mini_services, tmp_path) -> None:
+    """The approximate graph is stored in place of the flat file, vectors once, same neighbours."""
+    exact = mini_services.indexes.competences
+    with_ann = exact.with_ann()
+    with_ann.save(tmp_path, "competences")
+    loaded = LabelIndex.load(tmp_path, "competences")
+    assert loaded.ann is not None and loaded.index.ntotal == exact.index.ntotal == len(loaded.refs)
+    q = mini_services.encoder.encode_queries(["heftruck rijden", "klanten te woord staan", "lassen"])
+    es, ei = exact.search_labels(q, 5)
+    as_, ai = loaded.search_labels(q, 5, approximate=True)
+    assert (ai[:, 0] == ei[:, 0]).all() and abs(as_ - es).max() < 1e-5
+    # without approximate=True the exact (flat) storage answers
+    xs, xi = loaded.search_labels(q, 5)
+    assert (xi == ei).all()
+
+
+def test_existing_index_gets_its_graph_added_once(mini_services, tmp_path) -> None:
+    from indexer.index import ensure_ann
+
+    s = mini_services.settings
+    store = TaxonomyStore(s.store_path)
+    version, _ = build_indexes(store, mini_services.encoder, tmp_path, model_id="m-ann", progress=False)
+    folder = tmp_path / version
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["ann"] == {}          # the miniature is below the size that gets a graph
+    del manifest["ann"]                   # as written before graphs existed
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert ensure_ann(folder, ann_min_labels=0) is True
+    assert LabelIndex.load(folder, "competences").ann is not None
+    assert json.loads((folder / "manifest.json").read_text())["ann"]["competences"]["type"] == "HNSWFlat"
+    assert ensure_ann(folder, ann_min_labels=0) is False
