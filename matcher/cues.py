@@ -59,26 +59,33 @@ _REQUIRED = re.compile(
 
 
 _SEGMENT = re.compile(r"[;]|,\s|\s(?:maar|but|mais|en|and|et)\s", re.I)
+_CLAUSE = re.compile(r";")
 
 
 def requirement_level_at(text: str, sent_start: int, sent_end: int, start: int, end: int,
                          section: str | None = None) -> str:
     """Requirement level of ``text[start:end]``: a cue in its own segment of the sentence
-    (cut at ';', ', ', 'maar', 'en' …) wins; else the sentence's cue; else the section."""
-    seg_s, seg_e = sent_start, sent_end
-    for m in _SEGMENT.finditer(text, sent_start, sent_end):
-        if m.end() <= start:
-            seg_s = m.end()
-        elif m.start() >= end:
-            seg_e = m.start()
-            break
+    (cut at ';', ', ', 'maar', 'en' …) wins; else a cue in its clause (the sentence cut at ';',
+    so "vlot Nederlands; Frans is een troef" keeps Dutch required); else the section."""
+    seg_s, seg_e = _segment_bounds(_SEGMENT, text, sent_start, sent_end, start, end)
+    clause_s, clause_e = _segment_bounds(_CLAUSE, text, sent_start, sent_end, start, end)
     segment = text[seg_s:seg_e]
     if _NICE.search(segment):
         return "nice_to_have"
     if re.search(r"\b(?:vereist|verplicht|noodzakelijk|onmisbaar|must|required|mandatory|essential|exigé|exigée|"
                  r"requis|requise|obligatoire|indispensable)\b", segment, re.I):
         return "required"
-    return requirement_level(text[sent_start:sent_end], section)
+    return requirement_level(text[clause_s:clause_e], section)
+
+
+def _segment_bounds(separator: re.Pattern, text: str, lo: int, hi: int, start: int, end: int) -> tuple[int, int]:
+    """The stretch of ``text[lo:hi]`` between the separators around ``text[start:end]``."""
+    for m in separator.finditer(text, lo, hi):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            return lo, m.start()
+    return lo, hi
 
 
 def requirement_level(sentence: str, section: str | None = None) -> str:
@@ -266,10 +273,10 @@ _LANG_CONTEXT = re.compile(
     r"fluent|fluency|native|bilingual|proficien\w*|command of|langue|langues|parlez|parler|parlé|écrit|courant|"
     r"maîtrise|maîtrisez|bilingue|notions?)\b|\b[ABC][12]\b", re.I)
 _LEVEL = re.compile(
-    r"\b([ABC][12])\b|\b(moedertaal|vloeiend|goed|basiskennis|noties|native|fluent|good|basic|"
+    r"\b([ABC][12])\b|\b(moedertaal|vloeiend|vlot|goed|basiskennis|noties|native|fluent|good|basic|"
     r"langue maternelle|courant|bonne|notions?)\b", re.I)
 _LEVEL_NORMAL = {"noties": "basis", "basiskennis": "basis", "basic": "basis", "notion": "basis", "notions": "basis",
-                 "native": "moedertaal", "langue maternelle": "moedertaal", "fluent": "vloeiend", "courant": "vloeiend",
+                 "native": "moedertaal", "langue maternelle": "moedertaal", "fluent": "vloeiend", "courant": "vloeiend", "vlot": "vloeiend",
                  "good": "goed", "bonne": "goed"}
 
 
@@ -316,7 +323,8 @@ def find_requirements(text: str, start: int = 0, end: int | None = None) -> list
         if not sentence_has_context:
             continue
         level = None
-        window_s, window_e = max(start, m.start() - 40), min(end, m.end() + 40)
+        seg_s, seg_e = _segment_bounds(_CLAUSE, text, start, end, m.start(), m.end())
+        window_s, window_e = max(seg_s, m.start() - 40), min(seg_e, m.end() + 40)
         lv = [x for x in _LEVEL.finditer(text, window_s, window_e)]
         if lv:
             best = min(lv, key=lambda x: abs(x.start() - m.start()))

@@ -44,6 +44,21 @@ def test_requirement_level_is_per_segment() -> None:
     assert cues.requirement_level_at(text, s, e, i, i + 3) == "nice_to_have"
 
 
+def test_cue_in_another_clause_does_not_carry_over() -> None:
+    """A ';' ends a clause: the "bij voorkeur" of the second clause leaves Dutch required,
+    and each language gets the level written in its own clause."""
+    text = "Je spreekt vlot Nederlands; basiskennis Frans of Engels is bij voorkeur."
+    found = {r.value: r for r in cues.find_requirements(text)}
+    assert found["Nederlands"].level == "vloeiend"
+    assert found["Frans"].level == "basis" and found["Engels"].level == "basis"
+    level = {v: cues.requirement_level_at(text, 0, len(text), r.start, r.end) for v, r in found.items()}
+    assert level == {"Nederlands": "required", "Frans": "nice_to_have", "Engels": "nice_to_have"}
+    # without the ';' the trailing cue applies to the whole list
+    text = "Kennis van SAP, Excel en Word is een troef."
+    i = text.index("SAP")
+    assert cues.requirement_level_at(text, 0, len(text), i, i + 3) == "nice_to_have"
+
+
 def test_nice_to_have_section_carries_to_bullets() -> None:
     assert cues.heading_kind("Pluspunten:") == "nice"
     assert cues.requirement_level("Kennis van Excel", section="nice") == "nice_to_have"
