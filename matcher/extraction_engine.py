@@ -127,14 +127,16 @@ class ExtractionEngine:
             con = store.con
             self.concepts: dict[str, Concept] = {}
             self.item_to_concept: dict[str, str] = {}
-            esco_best: dict[str, tuple[int, str]] = {}   # esco uri -> (rank, competent code)
             comp_best: dict[str, tuple[int, str]] = {}   # competent code -> (rank, esco uri)
+            equivalents: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
             for code, uri, rel in con.execute("SELECT competent_code, esco_uri, relation FROM competence_map"):
                 r = RELATION_RANK.get(rel, 9)
-                if r <= 1 and (uri not in esco_best or (r, code) < esco_best[uri]):
-                    esco_best[uri] = (r, code)
+                if r <= 1:
+                    equivalents[uri][r].add(code)
                 if code not in comp_best or (r, uri) < comp_best[code]:
                     comp_best[code] = (r, uri)
+            esco_best = {uri: (0, min(by[0])) if by[0] else (1, next(iter(by[1])))
+                         for uri, by in equivalents.items() if by[0] or len(by[1]) == 1}
             rows = con.execute("SELECT id, source, kind, label_nl, label_en, label_fr FROM competences").fetchall()
             info = {r[0]: r for r in rows}
             for cid, source, kind, nl, en, fr in rows:
@@ -144,7 +146,7 @@ class ExtractionEngine:
                     self.item_to_concept[cid] = cid
                 else:
                     code = esco_best.get(cid, (9, None))[1]
-                    if code:   # exact/close Competent equivalent: report as that concept
+                    if code:   # exact (or the one close) Competent equivalent: report as that concept
                         self.item_to_concept[cid] = code
                     else:
                         self.concepts[cid] = Concept(cid, None, cid, nl or en or cid, kind)
