@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from matcher.domain import Portfolio, Vacancy, portfolio_from_dict, vacancy_from_dict
 
@@ -128,7 +128,54 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-class SqliteVacancyRepository:
+class _DocumentReads:
+    """The typed reads both SQL repositories share; each backend supplies ``con``,
+    ``_get_many(table, ids, make)`` and ``_iter(table, make)`` (its own placeholders, paging)."""
+
+    con: Any
+
+    def _get_many(self, table: str, ids: Sequence[str], make) -> list:
+        raise NotImplementedError
+
+    def _iter(self, table: str, make) -> Iterator:
+        raise NotImplementedError
+
+    def get_vacancy(self, vacancy_id: str) -> Vacancy | None:
+        got = self._get_many("vacancies", [vacancy_id], vacancy_from_dict)
+        return got[0] if got else None
+
+    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]:
+        return self._get_many("vacancies", ids, vacancy_from_dict)
+
+    def iter_vacancies(self) -> Iterator[Vacancy]:
+        return self._iter("vacancies", vacancy_from_dict)
+
+    def get_portfolio(self, portfolio_id: str) -> Portfolio | None:
+        got = self._get_many("portfolios", [portfolio_id], portfolio_from_dict)
+        return got[0] if got else None
+
+    def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]:
+        return self._get_many("portfolios", ids, portfolio_from_dict)
+
+    def iter_portfolios(self) -> Iterator[Portfolio]:
+        return self._iter("portfolios", portfolio_from_dict)
+
+    def count_vacancies(self) -> int:
+        return self.con.execute("SELECT COUNT(*) FROM vacancies").fetchone()[0]
+
+    def count_portfolios(self) -> int:
+        return self.con.execute("SELECT COUNT(*) FROM portfolios").fetchone()[0]
+
+    def generation(self) -> int:
+        return int(self.con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def competence_ids(self) -> list[str]:
+        """Every competence id used by a stored vacancy or portfolio."""
+        return [r[0] for r in self.con.execute(
+            "SELECT competence_id FROM vacancy_competences UNION SELECT competence_id FROM portfolio_competences")]
+
+
+class SqliteVacancyRepository(_DocumentReads):
     """:class:`VacancyRepository` over one SQLite file; one connection per thread."""
 
     def __init__(self, path: Path | str):
@@ -224,46 +271,14 @@ class SqliteVacancyRepository:
                 found[rid] = make(json.loads(doc))
         return [found[i] for i in ids if i in found]
 
-    def get_vacancy(self, vacancy_id: str) -> Vacancy | None:
-        got = self._get_many("vacancies", [vacancy_id], vacancy_from_dict)
-        return got[0] if got else None
-
-    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]:
-        return self._get_many("vacancies", ids, vacancy_from_dict)
-
-    def iter_vacancies(self) -> Iterator[Vacancy]:
-        for (doc,) in self.con.execute("SELECT doc FROM vacancies ORDER BY id"):
-            yield vacancy_from_dict(json.loads(doc))
-
-    def get_portfolio(self, portfolio_id: str) -> Portfolio | None:
-        got = self._get_many("portfolios", [portfolio_id], portfolio_from_dict)
-        return got[0] if got else None
-
-    def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]:
-        return self._get_many("portfolios", ids, portfolio_from_dict)
-
-    def iter_portfolios(self) -> Iterator[Portfolio]:
-        for (doc,) in self.con.execute("SELECT doc FROM portfolios ORDER BY id"):
-            yield portfolio_from_dict(json.loads(doc))
-
-    def count_vacancies(self) -> int:
-        return self.con.execute("SELECT COUNT(*) FROM vacancies").fetchone()[0]
-
-    def count_portfolios(self) -> int:
-        return self.con.execute("SELECT COUNT(*) FROM portfolios").fetchone()[0]
-
-    def generation(self) -> int:
-        return int(self.con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+    def _iter(self, table: str, make) -> Iterator:
+        for (doc,) in self.con.execute(f"SELECT doc FROM {table} ORDER BY id"):
+            yield make(json.loads(doc))
 
     def state_key(self) -> str:
         """Changes whenever the content changes (this database's instance id + generation)."""
         inst = self.con.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()[0]
         return f"{inst}-{self.generation()}"
-
-    def competence_ids(self) -> list[str]:
-        """Every competence id used by a stored vacancy or portfolio."""
-        return [r[0] for r in self.con.execute(
-            "SELECT competence_id FROM vacancy_competences UNION SELECT competence_id FROM portfolio_competences")]
 
     def ids(self, kind: str, synthetic: bool | None = None) -> list[str]:
         table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]

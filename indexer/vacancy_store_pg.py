@@ -30,11 +30,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from matcher.domain import Portfolio, Vacancy, portfolio_from_dict, vacancy_from_dict
+from matcher.domain import Portfolio, Vacancy
 
 from . import migrations
 from .pg import check_ident, connect, dsn_from_env, parse_schema
-from .vacancy_store import SqliteVacancyRepository, UpsertResult, VacancyRepository, app_store_path, plan_upsert
+from .vacancy_store import (SqliteVacancyRepository, UpsertResult, VacancyRepository, _DocumentReads, app_store_path,
+                           plan_upsert)
 
 CHANGES_LOCK = "cmatch.vacancy_changes"  # hashtext() key of the writers' advisory lock (see 0002)
 
@@ -55,7 +56,7 @@ def _actor() -> str:
 
 
 # ====================================================================== PostgreSQL
-class PostgresVacancyRepository:
+class PostgresVacancyRepository(_DocumentReads):
     """:class:`VacancyRepository` + :class:`ChangeLog` on PostgreSQL; one connection per thread.
 
     ``dsn`` may carry ``?schema=name`` (or pass ``schema``); the schema is created and
@@ -177,41 +178,8 @@ class PostgresVacancyRepository:
                 return
             last = rows[-1][0]
 
-    def get_vacancy(self, vacancy_id: str) -> Vacancy | None:
-        got = self._get_many("vacancies", [vacancy_id], vacancy_from_dict)
-        return got[0] if got else None
-
-    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]:
-        return self._get_many("vacancies", ids, vacancy_from_dict)
-
-    def iter_vacancies(self) -> Iterator[Vacancy]:
-        return self._iter("vacancies", vacancy_from_dict)
-
-    def get_portfolio(self, portfolio_id: str) -> Portfolio | None:
-        got = self._get_many("portfolios", [portfolio_id], portfolio_from_dict)
-        return got[0] if got else None
-
-    def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]:
-        return self._get_many("portfolios", ids, portfolio_from_dict)
-
-    def iter_portfolios(self) -> Iterator[Portfolio]:
-        return self._iter("portfolios", portfolio_from_dict)
-
-    def count_vacancies(self) -> int:
-        return self.con.execute("SELECT COUNT(*) FROM vacancies").fetchone()[0]
-
-    def count_portfolios(self) -> int:
-        return self.con.execute("SELECT COUNT(*) FROM portfolios").fetchone()[0]
-
-    def generation(self) -> int:
-        return int(self.con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
-
     def state_key(self) -> str:
         return f"{self.instance()}-{self.generation()}"
-
-    def competence_ids(self) -> list[str]:
-        return [r[0] for r in self.con.execute(
-            "SELECT competence_id FROM vacancy_competences UNION SELECT competence_id FROM portfolio_competences")]
 
     def ids(self, kind: str, synthetic: bool | None = None) -> list[str]:
         table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]

@@ -226,17 +226,7 @@ class HybridRanker:
 
     def score_matrix(self, queries: Sequence[str], qvecs: np.ndarray | None = None) -> np.ndarray:
         """``(n_queries, n_candidates)`` fused scores (pooled over groups when given)."""
-        total = None
-        if self.vectors is not None:
-            if qvecs is None:
-                qvecs = self.cache.queries(list(queries))
-            if self.adapter is not None:
-                qvecs = self.adapter.apply_queries(qvecs)
-            total = qvecs @ self.vectors.T
-        if self.lex is not None:
-            lex = self.lex.scores([self._norm(q) for q in queries])
-            total = lex if total is None else total + self.lexical_weight * lex
-        assert total is not None
+        total = self._raw(queries, qvecs)
         if self.groups is not None:
             best = np.full((total.shape[0], self.n_groups), -1e9, dtype=np.float32)
             _group_max(total, self.gid, best)
@@ -309,7 +299,8 @@ class HybridRanker:
         _group_max(total, self.gid, best)
         return total[:, :self.n], best
 
-    def _raw(self, queries, qvecs):
+    def _raw(self, queries, qvecs) -> np.ndarray:
+        """Dense (adapted) + weighted lexical scores against every candidate text and extra label."""
         total = None
         if self.vectors is not None:
             if qvecs is None:
@@ -320,6 +311,7 @@ class HybridRanker:
         if self.lex is not None:
             lex = self.lex.scores([self._norm(q) for q in queries])
             total = lex if total is None else total + self.lexical_weight * lex
+        assert total is not None
         return total
 
     def rank(self, queries: Sequence[str], k: int = 100, batch: int = 128, progress: bool = False,
