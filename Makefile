@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test venv model index demo browser postgres clean help
+.PHONY: setup run test venv model base-model index demo browser postgres clean help
 
 help:
 	@echo "make run    - alles installeren (.venv), model, opslag en indexen bouwen indien nodig, serveren op $(HOST):$(PORT)"
@@ -53,7 +53,11 @@ browser:
 postgres:
 	@.ci/postgres.sh || { [ "$$CI" != "true" ] && echo "postgres: niet gestart; de PostgreSQL-tests worden overgeslagen (in CI een fout)" >&2; }
 
-test: venv model browser postgres
+# The tests use the bundled base model only (no fine-tune needed).
+base-model: venv
+	$(BIN)/cmatch model build --base
+
+test: venv base-model browser postgres
 	$(BIN)/python -m pytest -q
 
 clean:

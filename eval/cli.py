@@ -1,4 +1,4 @@
-"""``cmatch eval …`` (benchmarks), ``cmatch bench extract`` (latency), ``cmatch model train``."""
+"""``cmatch eval …`` (benchmarks) and ``cmatch bench extract`` (latency)."""
 from __future__ import annotations
 
 import json
@@ -146,30 +146,9 @@ def bench_extract(
     _emit(out, as_json)
 
 
-def model_train(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Train de query-adapter en de kalibratie uit de taxonomie (leest nooit een benchmark)."""
-    from indexer.settings import get_settings
-    from indexer.train import train
-
-    manifest = train(get_settings(), progress=not as_json)
-    if as_json:
-        print_json(manifest)
-    else:
-        typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))
-
-
 from .all import run_all; eval_app.command("all")(run_all)  # noqa: E402,E702 -- `cmatch eval all` (eval/all.py)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
     app.add_typer(bench_app, name="bench")
-    # `cmatch model train`: add to the model group of indexer.cli when it is mounted
-    for group in getattr(app, "registered_groups", []):
-        if group.name == "model" and group.typer_instance is not None:
-            group.typer_instance.command("train")(model_train)
-            break
-    else:
-        model_app = typer.Typer(help="Het taalmodel.", no_args_is_help=True)
-        model_app.command("train")(model_train)
-        app.add_typer(model_app, name="model")

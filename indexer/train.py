@@ -96,6 +96,24 @@ def load_adapter(settings: Settings | None = None) -> Adapter | None:
         return adapter
 
 
+def is_trained(settings: Settings | None = None) -> bool:
+    """Adapter and calibration exist for this model and this taxonomy."""
+    from .index import model_fingerprint
+    from .store import TaxonomyStore
+
+    settings = settings or get_settings()
+    path = adapter_dir(settings) / "manifest.json"
+    if not path.is_file() or not (settings.var_dir / "model" / "calibration.json").is_file():
+        return False
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    meta = TaxonomyStore(settings.store_path).meta()
+    return (info.get("model") == model_fingerprint(settings.model)
+            and info.get("input_checksums") == json.loads(meta.get("input_checksums", "{}")))
+
+
 # ------------------------------------------------------------------ pairs
 _FIRST_SENTENCE = re.compile(r"^(.{20,200}?[.!?])(?:\s|$)")
 

