@@ -197,7 +197,10 @@ CUE_WORDS = set(
     "vereist verplicht noodzakelijk pluspunt troef voorkeur gewenst nodig niveau minstens minimum "
     "required must plus preferred essential needed level minimum least "
     "exige requis obligatoire atout souhaite niveau minimum indispensable vereisen verplichten wensen "
-    "exiger requerir souhaiter a1 a2 b1 b2 c1 c2 moedertaal vloeiend fluent native courant".split())
+    "exiger requerir souhaiter a1 a2 b1 b2 c1 c2 moedertaal vloeiend fluent native courant "
+    # what surrounds a language requirement ("je spreekt vlot Nederlands") names no competence
+    "spreek spreekt spreken vlot basiskennis noties kennis goed goede mondeling schriftelijk beheersing beheersen "
+    "speak speaks spoken written command parler parle parlez écrit ecrit notion notions connaissance".split())
 
 
 def is_noise_sentence(sentence: str) -> bool:

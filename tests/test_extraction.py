@@ -188,6 +188,14 @@ def test_vacancy_end_to_end(extractor) -> None:
 
 
 @pytest.mark.slow
+def test_language_requirement_sentence_yields_no_competences(extractor) -> None:
+    text = "Je spreekt vlot Nederlands; basiskennis Frans is een troef. You speak fluent English."
+    result = extractor.extract(text, kind="vacancy")
+    assert {r.value for r in result.requirements if r.category == "language"} == {"Nederlands", "Frans", "Engels"}
+    assert result.competences == []
+
+
+@pytest.mark.slow
 def test_cv_in_english_has_no_requirement_levels(extractor) -> None:
     text = "I drive forklift trucks every day and I pick orders. I have no experience with cooking."
     result = extractor.extract(text, kind="cv")
