@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from matcher.synthetic import weighted_sample
+
 SEED = 20260101
 N_QUERIES = 400
 TOP = 50
@@ -124,22 +126,6 @@ class Query:
     log: dict = field(default_factory=dict)
 
 
-def _weighted_sample(rng: random.Random, items: list[tuple[str, float]], k: int) -> list[str]:
-    pool = list(items)
-    out: list[str] = []
-    while pool and len(out) < k:
-        total = sum(max(w, 0.05) for _, w in pool)
-        r = rng.random() * total
-        acc = 0.0
-        for i, (cid, w) in enumerate(pool):
-            acc += max(w, 0.05)
-            if acc >= r:
-                out.append(cid)
-                pool.pop(i)
-                break
-    return out
-
-
 class NearestLabel:
     """Nearest other competence by label-vector cosine (independent of the matcher's near table)."""
 
@@ -186,7 +172,7 @@ def build_queries(store, tax, occupations: list[str], isco: dict[str, str], near
         prof = profiles[occ]
         ess = [(p.competence_id, p.weight) for p in prof if p.importance == "essential"]
         opt = [(p.competence_id, p.weight) for p in prof if p.importance != "essential"]
-        start = _weighted_sample(qrng, ess, START_ESSENTIAL) + _weighted_sample(qrng, opt, START_OPTIONAL)
+        start = weighted_sample(qrng, ess, START_ESSENTIAL) + weighted_sample(qrng, opt, START_OPTIONAL)
         if not start:
             continue
         share = qrng.uniform(*DROP_RANGE)

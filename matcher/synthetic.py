@@ -99,6 +99,24 @@ def _load_vocab(store) -> tuple[dict[str, str], dict[str, str]]:
     return nl, kind
 
 
+def weighted_sample(rng: random.Random, items: list[tuple[str, float]], k: int) -> list[str]:
+    """``k`` distinct ids drawn without replacement, each in proportion to its weight (at least
+    0.05, so zero-weight items stay possible); fewer when ``items`` runs out."""
+    pool = list(items)
+    out: list[str] = []
+    while pool and len(out) < k:
+        total = sum(max(w, 0.05) for _, w in pool)
+        r = rng.random() * total
+        acc = 0.0
+        for i, (cid, w) in enumerate(pool):
+            acc += max(w, 0.05)
+            if acc >= r:
+                out.append(cid)
+                pool.pop(i)
+                break
+    return out
+
+
 def _lower_first(s: str) -> str:
     return s[:1].lower() + s[1:] if s and not (len(s) > 1 and s[1].isupper()) else s
 
@@ -141,19 +159,7 @@ class SyntheticGenerator:
 
     # ------------------------------------------------------------ helpers
     def _weighted_sample(self, items: list[tuple[str, float]], k: int) -> list[str]:
-        pool = list(items)
-        out: list[str] = []
-        while pool and len(out) < k:
-            total = sum(max(w, 0.05) for _, w in pool)
-            r = self.rng.random() * total
-            acc = 0.0
-            for i, (cid, w) in enumerate(pool):
-                acc += max(w, 0.05)
-                if acc >= r:
-                    out.append(cid)
-                    pool.pop(i)
-                    break
-        return out
+        return weighted_sample(self.rng, items, k)
 
     def _place(self) -> str:
         if self.rng.random() < 0.03 and self.wallonia:
