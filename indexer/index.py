@@ -279,18 +279,17 @@ def build_indexes(
         started = time.time()
         counts: dict[str, int] = {}
         per_kind_seconds: dict[str, float] = {}
+        with_graph: list[str] = []
         sources = {"occupations": store.occupation_labels(), "competences": store.competence_labels()}
         for kind in KINDS:
             t0 = time.time()
             refs = _label_refs(sources[kind])
             vectors = encode_unique(encoder, [r.label for r in refs], progress=progress,
                                     desc=f"Index {'beroepen' if kind == 'occupations' else 'competenties'}")
-            index = LabelIndex.build(vectors, refs)
-            if kind in ANN_KINDS and len(refs) >= ann_min_labels:
-                if progress:
-                    print(f"HNSW-graaf voor {kind} ({len(refs):,} labels) …", flush=True)
-                index = index.with_ann()
+            index = _with_graph_if_due(LabelIndex.build(vectors, refs), kind, ann_min_labels, progress)
             index.save(tmp, kind)
+            if index.ann is not None:
+                with_graph.append(kind)
             counts[kind] = len(refs)
             counts[f"{kind}_items"] = len({r.item_id for r in refs})
             per_kind_seconds[kind] = round(time.time() - t0, 1)
@@ -298,7 +297,7 @@ def build_indexes(
         manifest = {
             "version": version, "format": INDEX_FORMAT, "model": model_id, "dimension": encoder.dim,
             "prefixes": list(prefixes), "counts": counts, "seconds": per_kind_seconds,
-            "ann": _ann_manifest(tmp),
+            "ann": _ann_manifest(with_graph),
             "input_checksums": json.loads(meta.get("input_checksums", "{}")),
             "taxonomy_versions": json.loads(meta.get("versions", "{}")),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -315,17 +314,19 @@ def build_indexes(
     return version, True
 
 
-def _ann_manifest(folder: Path) -> dict:
-    """Which kinds in ``folder`` carry an HNSW graph, with its settings."""
-    import faiss
+def _with_graph_if_due(index: LabelIndex, kind: str, ann_min_labels: int, progress: bool) -> LabelIndex:
+    """``index`` with an HNSW graph when its kind gets one and it is large enough, else itself."""
+    if index.ann is not None or kind not in ANN_KINDS or len(index.refs) < ann_min_labels:
+        return index
+    if progress:
+        print(f"HNSW-graaf voor {kind} ({len(index.refs):,} labels) …", flush=True)
+    return index.with_ann()
 
-    out = {}
-    for kind in ANN_KINDS:
-        path = folder / f"{kind}.faiss"
-        if path.exists() and isinstance(faiss.read_index(str(path), faiss.IO_FLAG_MMAP), faiss.IndexHNSW):
-            out[kind] = {"type": "HNSWFlat", "M": ANN_M, "efConstruction": ANN_EF_CONSTRUCTION,
-                         "efSearch": ANN_EF_SEARCH}
-    return out
+
+def _ann_manifest(kinds: list[str]) -> dict:
+    """The manifest's record of which kinds carry an HNSW graph, with its settings."""
+    return {kind: {"type": "HNSWFlat", "M": ANN_M, "efConstruction": ANN_EF_CONSTRUCTION, "efSearch": ANN_EF_SEARCH}
+            for kind in kinds}
 
 
 def ensure_ann(folder: Path, *, ann_min_labels: int = ANN_MIN_LABELS, progress: bool = False) -> bool:
@@ -336,15 +337,16 @@ def ensure_ann(folder: Path, *, ann_min_labels: int = ANN_MIN_LABELS, progress: 
     if "ann" in manifest:
         return False
     added = False
+    with_graph: list[str] = []
     for kind in ANN_KINDS:
         index = LabelIndex.load(folder, kind)
-        if index.ann is not None or len(index.refs) < ann_min_labels:
-            continue
-        if progress:
-            print(f"HNSW-graaf voor {kind} toevoegen ({len(index.refs):,} labels) …", flush=True)
-        index.with_ann().save(folder, kind)
-        added = True
-    manifest["ann"] = _ann_manifest(folder)
+        due = _with_graph_if_due(index, kind, ann_min_labels, progress)
+        if due is not index:
+            due.save(folder, kind)
+            added = True
+        if due.ann is not None:
+            with_graph.append(kind)
+    manifest["ann"] = _ann_manifest(with_graph)
     _write_atomic(manifest_path,
                   lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"))
     return added
