@@ -135,17 +135,17 @@ class ExtractionEngine:
                     equivalents[uri][r].add(code)
                 if code not in comp_best or (r, uri) < comp_best[code]:
                     comp_best[code] = (r, uri)
-            esco_best = {uri: (0, min(by[0])) if by[0] else (1, next(iter(by[1])))
-                         for uri, by in equivalents.items() if by[0] or len(by[1]) == 1}
+            # esco uri -> its Competent equivalent: the (first) exact match, else the only close match
+            esco_equivalent = {uri: min(by[0]) if by[0] else next(iter(by[1]))
+                               for uri, by in equivalents.items() if by[0] or len(by[1]) == 1}
             rows = con.execute("SELECT id, source, kind, label_nl, label_en, label_fr FROM competences").fetchall()
-            info = {r[0]: r for r in rows}
             for cid, source, kind, nl, en, fr in rows:
                 if source == "competent":
                     uri = comp_best.get(cid, (9, None))[1]
                     self.concepts[cid] = Concept(cid, cid, uri, nl or en or fr or cid, kind)
                     self.item_to_concept[cid] = cid
                 else:
-                    code = esco_best.get(cid, (9, None))[1]
+                    code = esco_equivalent.get(cid)
                     if code:   # exact (or the one close) Competent equivalent: report as that concept
                         self.item_to_concept[cid] = code
                     else:
