@@ -71,7 +71,7 @@ def finetune(settings: Settings, base: Path, *, progress: bool = True, hp: dict 
 
     from .encoder import _set_torch_threads
     from .store import TaxonomyStore
-    from .train import SEED, build_pairs
+    from .train import SEED, build_pairs, mnrl_loss
 
     started = time.time()
     hp = {**FT_HPARAMS, **(hp or {})}
@@ -101,6 +101,7 @@ def finetune(settings: Settings, base: Path, *, progress: bool = True, hp: dict 
 
         bar = tqdm(total=steps, desc="Model fijnafstemmen", unit="stap")
     rng = random.Random(hp["seed"])
+    concept_ids: dict[str, int] = {}
     losses = []
     for _epoch in range(hp["epochs"]):
         order = list(range(len(train)))
@@ -109,10 +110,8 @@ def finetune(settings: Settings, base: Path, *, progress: bool = True, hp: dict 
             batch = [train[i] for i in order[a:a + bs]]
             q = embed([q_prefix + b[0] for b in batch])
             p = embed([p_prefix + b[1] for b in batch])
-            concept = np.array([b[2] for b in batch], dtype=object)
-            same = torch.from_numpy((concept[:, None] == concept[None, :]) & ~np.eye(len(batch), dtype=bool))
-            logits = (hp["scale"] * q @ p.T).masked_fill(same, -1e4)
-            loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
+            concept = torch.tensor([concept_ids.setdefault(b[2], len(concept_ids)) for b in batch])
+            loss = mnrl_loss(q, p, concept, hp["scale"])
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -180,6 +180,17 @@ def build_pairs(store, rng: random.Random, max_pairs: int) -> tuple[list[tuple[s
 
 
 # ------------------------------------------------------------------ train
+def mnrl_loss(q, p, concept, scale: float):
+    """In-batch multiple-negatives ranking loss (sentence-transformers' MNRL): row i's positive is
+    ``p[i]``, the other rows are negatives except those naming the same concept (masked).
+    ``q``, ``p``: normalised ``(n, d)`` tensors; ``concept``: ``(n,)`` integer tensor."""
+    import torch
+
+    same = (concept[:, None] == concept[None, :]) & ~torch.eye(len(concept), dtype=torch.bool)
+    logits = (scale * (q @ p.T)).masked_fill(same, -1e4)
+    return torch.nn.functional.cross_entropy(logits, torch.arange(len(concept)))
+
+
 def _train_w(Q: np.ndarray, P: np.ndarray, concept: np.ndarray, hp: dict, seed: int) -> np.ndarray:
     import torch
 
@@ -197,11 +208,7 @@ def _train_w(Q: np.ndarray, P: np.ndarray, concept: np.ndarray, hp: dict, seed: 
             idx = perm[a:a + hp["batch_size"]]
             q = torch.nn.functional.normalize(Qt[idx] @ W, dim=1)
             p = Pt[idx]
-            logits = hp["scale"] * (q @ p.T)
-            c = Ct[idx]
-            same = (c[:, None] == c[None, :]) & ~torch.eye(len(idx), dtype=torch.bool)
-            logits = logits.masked_fill(same, -1e4)
-            loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(idx)))
+            loss = mnrl_loss(q, p, Ct[idx], hp["scale"])
             loss = loss + hp["l2"] * ((W - eye) ** 2).sum() / d
             opt.zero_grad()
             loss.backward()
