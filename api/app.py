@@ -13,10 +13,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Query, Request
 
-from matcher.services import Services
+from api.wiring import Services
 
-from . import routes_employer, routes_match, routes_records, routes_taxonomy, routes_text, schemas, web
-from .errors import BodySizeLimit, install_error_handlers
+from api import routes_employer, routes_match, routes_records, routes_taxonomy, routes_text, schemas, web
+from api.errors import BodySizeLimit, install_error_handlers
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
 log = logging.getLogger(__name__)

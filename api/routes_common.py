@@ -6,10 +6,10 @@ from typing import Any
 from fastapi import Request
 
 from cmatch.output import to_plain
-from matcher.domain import EVIDENCE_LABELS_NL, Portfolio, Vacancy
-from matcher.services import Services
+from indexer.domain import EVIDENCE_LABELS_NL, Portfolio, Vacancy
+from api.wiring import Services
 
-from .errors import ApiError
+from api.errors import ApiError
 
 
 def services(request: Request) -> Services:
@@ -18,7 +18,7 @@ def services(request: Request) -> Services:
 
 def resolver(svc: Services):
     """The import resolver (ids and exact labels against the taxonomy), built once per Services."""
-    from matcher.imports import Resolver
+    from matcher.ingest import Resolver
 
     res = getattr(svc, "_api_resolver", None)
     if res is None:
@@ -38,7 +38,7 @@ def _reasons_to_details(reasons: list[str], prefix: list[str]) -> list[dict]:
 
 
 def portfolio_from_body(svc: Services, data: dict, prefix: list[str], *, extract: bool = True) -> Portfolio:
-    from matcher.imports import portfolio_from_input
+    from matcher.ingest import portfolio_from_input
 
     extractor = svc.extractor if extract and data.get("cv_text") else None
     p, reasons = portfolio_from_input(data, resolver(svc), extractor)
@@ -48,7 +48,7 @@ def portfolio_from_body(svc: Services, data: dict, prefix: list[str], *, extract
 
 
 def vacancy_from_body(svc: Services, data: dict, prefix: list[str]) -> Vacancy:
-    from matcher.imports import vacancy_from_input
+    from matcher.ingest import vacancy_from_input
 
     data = dict(data)
     if not data.get("title"):
@@ -68,7 +68,7 @@ def evidence_out(items: list[dict]) -> list[dict]:
 
 
 def match_result_set(res) -> dict[str, Any]:
-    """A :class:`matcher.scoring.MatchResultSet` as plain JSON, with a few fields the web app shows directly."""
+    """A :class:`matcher.matching.scoring.MatchResultSet` as plain JSON, with a few fields the web app shows directly."""
     plain = to_plain(res)
     for r in plain.get("results", []):
         cov = next((b for b in r.get("breakdown", []) if b.get("factor") == "coverage"), None)
@@ -90,7 +90,7 @@ def match_result_set(res) -> dict[str, Any]:
 
 
 def match_options(opts) -> Any:
-    from matcher.factors import CONSTRAINTS, MatchOptions
+    from matcher.matching.factors import CONSTRAINTS, MatchOptions
 
     modes = {c: "soft" for c in CONSTRAINTS}
     modes.update({k: v for k, v in opts.constraints.items() if k in modes})

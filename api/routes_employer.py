@@ -6,18 +6,18 @@
   reasons and neutral alternatives, and per requirement how many relevant candidates it removes;
 * ``POST /api/v1/drafting/draft`` — free text -> a structured draft (extraction) plus the check.
 
-The work is done by :mod:`matcher.drafting`; this module only validates and shapes.
+The work is done by :mod:`matcher.drafting.drafting`; this module only validates and shapes.
 """
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
 from cmatch.output import to_plain
-from matcher.services import Services
+from api.wiring import Services
 
-from . import schemas
-from .errors import ApiError
-from .routes_common import services, vacancy_from_body
+from api import schemas
+from api.errors import ApiError
+from api.routes_common import services, vacancy_from_body
 
 router = APIRouter(prefix="/api/v1/drafting", tags=["werkgevers"])
 
@@ -26,7 +26,7 @@ CATEGORY_LABELS_NL = {"age": "leeftijd", "gender": "gender", "origin": "afkomst"
 
 
 def _drafting(svc: Services):
-    from matcher.drafting import VacancyDrafting
+    from matcher.drafting.drafting import VacancyDrafting
 
     d = getattr(svc, "_api_drafting", None)
     if d is None:

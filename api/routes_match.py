@@ -12,10 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from cmatch.output import to_plain
-from matcher.services import Services
+from api.wiring import Services
 
-from . import schemas
-from .routes_common import (match_options, match_result_set, not_found, portfolio_from_body, services,
+from api import schemas
+from api.routes_common import (match_options, match_result_set, not_found, portfolio_from_body, services,
                             vacancy_from_body)
 
 router = APIRouter(prefix="/api/v1", tags=["matchen"])

@@ -1,7 +1,7 @@
 """Vacancies and portfolios: create, read, update, delete, and import (the JSONL schema, as a JSON array).
 
 Records are validated exactly as ``cmatch vacancies import`` / ``cmatch portfolios import`` do
-(:mod:`matcher.imports`): competence ids and occupation codes must exist, Dutch aliases are
+(:mod:`matcher.ingest`): competence ids and occupation codes must exist, Dutch aliases are
 accepted, and an import reports every rejected record with its index and reasons.
 """
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from cmatch.output import to_plain
-from matcher.services import Services
+from api.wiring import Services
 
-from . import schemas
-from .errors import MAX_TEXT_CHARS, ApiError
-from .routes_common import not_found, portfolio_from_body, resolver, services, vacancy_from_body
+from api import schemas
+from api.errors import MAX_TEXT_CHARS, ApiError
+from api.routes_common import not_found, portfolio_from_body, resolver, services, vacancy_from_body
 
 router = APIRouter(prefix="/api/v1", tags=["vacatures en portfolio's"])
 
@@ -138,7 +138,7 @@ def delete_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(ser
 
 # ---------------------------------------------------------------------- import
 def _import(svc: Services, kind: Literal["vacancies", "portfolios"], records: list[dict]) -> dict:
-    from matcher.imports import portfolio_from_input, vacancy_from_input
+    from matcher.ingest import portfolio_from_input, vacancy_from_input
 
     res = resolver(svc)
     good, rejected = [], []

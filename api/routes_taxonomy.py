@@ -10,10 +10,10 @@ import unicodedata
 
 from fastapi import APIRouter, Depends, Query
 
-from matcher.services import Services
+from api.wiring import Services
 
-from . import schemas
-from .routes_common import services
+from api import schemas
+from api.routes_common import services
 
 router = APIRouter(prefix="/api/v1", tags=["taxonomie"])
 

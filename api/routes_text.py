@@ -15,9 +15,9 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, StrictStr, field_validator
 
-from matcher.extraction import MAX_TEXT_CHARS
-from matcher.normalise import MAX_QUERY_CHARS
-from matcher.services import Services
+from matcher.extraction.extractor import MAX_TEXT_CHARS
+from matcher.search.normalise import MAX_QUERY_CHARS
+from api.wiring import Services
 
 router = APIRouter(prefix="/api/v1", tags=["tekst"])
 

@@ -83,9 +83,9 @@ from typing import Any, Literal  # noqa: E402
 
 from pydantic import ConfigDict, field_validator, model_validator  # noqa: E402
 
-from matcher.imports import PortfolioIn, VacancyIn  # noqa: E402
+from matcher.ingest import PortfolioIn, VacancyIn  # noqa: E402
 
-from .errors import MAX_TEXT_CHARS  # noqa: E402
+from api.errors import MAX_TEXT_CHARS  # noqa: E402
 
 ConstraintMode = Literal["hard", "soft", "off"]
 ConstraintName = Literal["distance", "regime", "contract", "licence", "language"]
@@ -426,7 +426,7 @@ class PortfolioCompetenceRecord(_Record):
 
 
 class VacancyRecord(_Record):
-    """A stored vacancy (``matcher.domain.Vacancy``): ids resolved, aliases normalised, place completed."""
+    """A stored vacancy (``indexer.domain.Vacancy``): ids resolved, aliases normalised, place completed."""
 
     id: str
     title: str
@@ -446,7 +446,7 @@ class VacancyRecord(_Record):
 
 
 class PortfolioRecord(_Record):
-    """A stored portfolio (``matcher.domain.Portfolio``); ``personal`` is never used for scoring."""
+    """A stored portfolio (``indexer.domain.Portfolio``); ``personal`` is never used for scoring."""
 
     id: str
     competences: list[PortfolioCompetenceRecord] = Field(default_factory=list)

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from matcher.domain import CEFR_LEVELS, CONTRACT_LABELS_NL, REGIME_LABELS_NL
+from indexer.domain import CEFR_LEVELS, CONTRACT_LABELS_NL, REGIME_LABELS_NL
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))

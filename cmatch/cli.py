@@ -1,7 +1,7 @@
 """The ``cmatch`` command line: one entry point that gathers each component's commands.
 
-Each component keeps its own Typer sub-app (``indexer.cli``, ``matcher.cli``, ``eval.cli``,
-``api.cli``); this module only mounts them, so adding a command touches one component.
+Each component keeps its own Typer sub-app (``cmatch.commands.build``, ``cmatch.commands.search``, ``cmatch.commands.eval``,
+``cmatch.commands.serve``); this module only mounts them, so adding a command touches one component.
 """
 from __future__ import annotations
 
@@ -25,13 +25,13 @@ app = typer.Typer(
 
 #: (module, attribute) of each component's command group, mounted in this order.
 COMMAND_GROUPS: list[tuple[str, str]] = [
-    ("indexer.cli", "register"),
-    ("matcher.cli", "register"),
-    ("eval.cli", "register"),
-    ("api.cli", "register"),
-    ("matcher.cli_match", "register"),
+    ("cmatch.commands.build", "register"),
+    ("cmatch.commands.search", "register"),
+    ("cmatch.commands.eval", "register"),
+    ("cmatch.commands.serve", "register"),
+    ("cmatch.commands.match", "register"),
     ("eval.bench_scale", "register"),
-    ("indexer.vacancy_index", "register"),
+    ("indexer.storage.vacancy_index", "register"),
 ]
 
 
@@ -54,7 +54,7 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=os.environ.get("CMATCH_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
-    from indexer.loaders import DataError
+    from indexer.taxonomy.loaders import DataError
 
     try:
         app()

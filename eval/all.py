@@ -1,6 +1,6 @@
 """``cmatch eval all --out DIR [--baseline results.json]``: every benchmark in one report.
 
-Runs, in one process with one loaded model (:class:`matcher.services.Services`):
+Runs, in one process with one loaded model (:class:`api.wiring.Services`):
 
 1. the MELO, skill-extraction and JobBERT evaluations on the dev sets (:mod:`eval.melo`,
    :mod:`eval.skills`, :mod:`eval.jobbert`, default settings: hybrid, taxonomy expansion,
@@ -17,7 +17,7 @@ every figure that got worse is marked in the report and listed in ``results.json
 
 The matching, fairness and speed parts run on a dedicated synthetic store
 (``var/eval/synthetic-<taxonomy>-s42-20000x5000/app.sqlite``, generated with
-:mod:`matcher.synthetic` when missing) — never on the application's own store, so imports there
+:mod:`eval.synthetic` when missing) — never on the application's own store, so imports there
 cannot change the figures. Every sample is seeded: two runs on the same commit give the same
 quality figures. A step that fails is reported under ``errors`` (exit code 1) and the others
 still run.
@@ -58,7 +58,7 @@ def git_commit(root: Path | None = None) -> str:
 def synthetic_store(services, *, vacancies: int = SYN_VACANCIES, portfolios: int = SYN_PORTFOLIOS,
                     seed: int = SYN_SEED, progress: bool = False):
     """The benchmark's own repository of synthetic records (generated and imported once)."""
-    from indexer.vacancy_store import SqliteVacancyRepository
+    from indexer.storage.repository import SqliteVacancyRepository
 
     tax = services.match_taxonomy
     folder = Path(services.settings.var_dir) / "eval" / f"synthetic-{tax.version}-s{seed}-{vacancies}x{portfolios}"
@@ -66,8 +66,8 @@ def synthetic_store(services, *, vacancies: int = SYN_VACANCIES, portfolios: int
     done = folder / "COMPLETE"
     if db.exists() and done.exists():
         return SqliteVacancyRepository(db), False
-    from matcher.imports import Resolver, import_jsonl
-    from matcher.synthetic import generate
+    from matcher.ingest import Resolver, import_jsonl
+    from eval.synthetic import generate
 
     _log(f"synthetische set genereren ({vacancies} vacatures, {portfolios} portfolio's, seed {seed}) -> {folder}",
          progress)
@@ -89,7 +89,7 @@ def synthetic_store(services, *, vacancies: int = SYN_VACANCIES, portfolios: int
 def _near_loader(services):
     """(loader, indexes): the near-competence table from the active label index's vectors and the
     crosswalks, cached in ``var/match`` (same cache as the application's engine)."""
-    from matcher.near import load_or_build_near
+    from matcher.matching.near import load_or_build_near
 
     indexes = None
     try:
@@ -107,7 +107,7 @@ def _near_loader(services):
 # ---------------------------------------------------------------------- extraction benchmarks
 def _jobbert_subsample(path: Path, n: int, tmp: Path) -> Path:
     """Every k-th row (deterministic, spread over the file) into a temporary CSV."""
-    from .readers import read_jobbert
+    from eval.readers import read_jobbert
 
     rows = read_jobbert(path)
     step = max(1, len(rows) // n)
@@ -128,7 +128,7 @@ def run_extraction(services, bench_dir: Path, out: Path, *, jobbert_sample: int 
     res: dict = {}
     melo_root = bench_dir / "melo-nld-dev"
     if melo_root.is_dir():
-        from .melo import evaluate_melo
+        from eval.melo import evaluate_melo
 
         for sub in sorted(p for p in melo_root.iterdir() if p.is_dir()):
             key = f"melo.{sub.name}"
@@ -140,7 +140,7 @@ def run_extraction(services, bench_dir: Path, out: Path, *, jobbert_sample: int 
     skills_root = bench_dir / "skill-extraction-dev"
     labels = skills_root / "skills_en_label.txt"
     if labels.exists():
-        from .skills import evaluate_skills
+        from eval.skills import evaluate_skills
 
         for ann in sorted(skills_root.glob("*_annotations.csv")):
             key = "skills." + ann.name.split("_")[0]
@@ -151,7 +151,7 @@ def run_extraction(services, bench_dir: Path, out: Path, *, jobbert_sample: int 
                 errors[key] = f"{type(exc).__name__}: {exc}"
     jb = next(iter(sorted((bench_dir / "jobbert-dev").glob("*.csv*"))), None) if (bench_dir / "jobbert-dev").is_dir() else None
     if jb is not None:
-        from .jobbert import evaluate_jobbert
+        from eval.jobbert import evaluate_jobbert
 
         _log(f"JobBERT {jb.name}" + (f" (steekproef {jobbert_sample})" if jobbert_sample else ""), progress)
         try:
@@ -175,7 +175,7 @@ def evaluate_all(services, out: Path, *, baseline: Path | None = None, bench_dir
                  progress: bool = False) -> dict:
     """Everything, as a dict (also written to ``out``). ``repo``: a prepared repository of
     synthetic records to use instead of the generated one (tests)."""
-    from . import fairness_eval, matching_bench, report, speed
+    from eval import fairness_eval, matching_bench, report, speed
 
     t_start = time.perf_counter()
     out = Path(out)
@@ -280,7 +280,7 @@ def run_all(
     as_json: bool = typer.Option(False, "--json", help="Ook de resultaten als JSON op stdout."),
 ) -> None:
     """Alle benchmarks (extractie, matching, eerlijkheid, snelheid) in één rapport."""
-    from matcher.services import Services
+    from api.wiring import Services
 
     skipped = {y.strip() for x in (skip or []) for y in x.split(",") if y.strip()}
     unknown = skipped - set(STEPS) - {"large"}
@@ -304,7 +304,7 @@ def run_all(
 
 
 def register(app: typer.Typer) -> None:
-    """Fallback mount (when eval.cli has no ``eval all``): adds the command to the ``eval`` group."""
+    """Fallback mount (when cmatch.commands.eval has no ``eval all``): adds the command to the ``eval`` group."""
     for group in getattr(app, "registered_groups", []):
         if group.name == "eval" and group.typer_instance is not None:
             if not any(c.name == "all" for c in group.typer_instance.registered_commands):

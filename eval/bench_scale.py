@@ -3,7 +3,7 @@
 What is measured (on at most ``--threads`` cores):
 
 * **vacancies**: ``n`` synthetic vacancies as competence bags sampled from the Competent
-  occupation profiles of the taxonomy store (:class:`indexer.vacancy_index.CompetenceBags`:
+  occupation profiles of the taxonomy store (:class:`indexer.storage.vacancy_index.CompetenceBags`:
   4–9 essential and 2–6 optional competences of one occupation, weighted by profile weight);
   their vectors are exactly what the durable index stores (:class:`CompetenceVectors`), made in
   chunks of 100,000 so the raw float32 vectors (1.5 GB at 10⁶) are never all in memory;
@@ -23,7 +23,7 @@ What is measured (on at most ``--threads`` cores):
 * **memory**: peak resident set size while building and searching (``rss_mb``, from
   ``getrusage``), and the resident size once built (``rss_serving_mb``);
 * **snapshot**: the built index written as a durable snapshot and loaded back through
-  :class:`~indexer.vacancy_index.VacancyIndex` (what an API process does on start):
+  :class:`~indexer.storage.vacancy_index.VacancyIndex` (what an API process does on start):
   ``snapshot_write_s`` (with fsync), ``snapshot_load_s``, ``snapshot_mb``; the peak RSS
   including that round trip (two copies for a moment) is ``rss_peak_final_mb``.
 """
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.vacancy_index import (CompetenceBags, CompetenceVectors, auto_nlist, new_ivf, stored_keys,
+from indexer.storage.vacancy_index import (CompetenceBags, CompetenceVectors, auto_nlist, new_ivf, stored_keys,
                                    vacancy_weight)
 
 
@@ -294,7 +294,7 @@ def _snapshot_roundtrip(index, vectors, settings, say) -> dict:
     import shutil
     import tempfile
 
-    from indexer.vacancy_index import VacancyIndex
+    from indexer.storage.vacancy_index import VacancyIndex
 
     base = Path(settings.var_dir) / "bench" if settings is not None else Path(tempfile.gettempdir())
     base.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Fairness figures: counterfactual invariance, exposure by group, diploma-less vs diploma.
 
 * **Counterfactual invariance rate** — for sampled synthetic portfolios, every variant of
-  :func:`matcher.fairness.counterfactual_variants` (name, age, gender, nationality, origin,
+  :func:`eval.fairness_checks.counterfactual_variants` (name, age, gender, nationality, origin,
   diploma, disability set to each test value or removed, and all personal data removed) is
   scored against *every* vacancy (:meth:`MatchEngine.score_all_vacancies`); a variant is
   invariant when all its scores equal the original's exactly. Rate = invariant variants / all.
@@ -55,7 +55,7 @@ def _top_ids(keys: list[str], scores: np.ndarray, k: int = 20) -> list[str]:
 
 
 def counterfactual_invariance(engine, portfolios, options=None) -> dict:
-    from matcher.fairness import counterfactual_variants
+    from eval.fairness_checks import counterfactual_variants
 
     t0 = time.perf_counter()
     n_var = n_ok = 0
@@ -98,8 +98,8 @@ def make_clones(base, seed: int = SEED) -> list[tuple[object, dict[str, str]]]:
 def exposure_by_group(tax, near, vacancies, portfolios, *, n_bases: int = N_BASES,
                       per_base: int = VACANCIES_PER_BASE, seed: int = SEED, top: int = TOP) -> dict:
     """See the module docstring. ``vacancies``/``portfolios``: the synthetic records (lists)."""
-    from indexer.vacancy_store import SqliteVacancyRepository
-    from matcher.matching import MatchEngine, pseudonym
+    from indexer.storage.repository import SqliteVacancyRepository
+    from matcher.matching.engine import MatchEngine, pseudonym
 
     t0 = time.perf_counter()
     rng = random.Random(seed)

@@ -9,15 +9,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import metrics
-from .readers import read_jobbert
+from eval import metrics
+from eval.readers import read_jobbert
 
 MAX_RANK = 10
 
 
 def evaluate_jobbert(path: Path, services, *, mode: str = "hybrid", adapter="auto", alt_labels: bool = True,
                      lang: str = "en", limit: int | None = None, progress: bool = False) -> dict:
-    from matcher.ranking import EmbeddingCache, HybridRanker
+    from matcher.search.ranking import EmbeddingCache, HybridRanker
 
     t0 = time.time()
     rows = read_jobbert(path)
@@ -29,7 +29,7 @@ def evaluate_jobbert(path: Path, services, *, mode: str = "hybrid", adapter="aut
             texts.append(label)
             groups.append(item_id)
     if adapter == "auto":
-        from indexer.train import load_adapter
+        from indexer.model.adapter import load_adapter
 
         adapter = load_adapter(services.settings) if mode != "lexical" else None
     cache = EmbeddingCache(services) if mode != "lexical" else None

@@ -1,7 +1,7 @@
 """Graded-relevance matching benchmark on the synthetic vacancies, with ablations.
 
 The ground truth never comes from the scorer. Each query is a **portfolio made from a
-Competent occupation profile** (:meth:`indexer.store.TaxonomyStore.profile`), perturbed the
+Competent occupation profile** (:meth:`indexer.taxonomy.store.TaxonomyStore.profile`), perturbed the
 way real portfolios differ from a profile:
 
 1. *start*: up to 20 essential items (weighted sample by profile weight) and up to 5 optional
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.synthetic import weighted_sample
+from eval.synthetic import weighted_sample
 
 SEED = 20260101
 N_QUERIES = 400
@@ -57,7 +57,7 @@ DROP_RANGE = (0.30, 0.50)
 REWORD_SHARE = 0.20
 NEAR_MIN_COS = 0.90
 ADD_RANGE = (1, 3)
-ESSENTIAL_W, OPTIONAL_W = 1.0, 0.35     # the engine's class weights (matcher.factors.coverage)
+ESSENTIAL_W, OPTIONAL_W = 1.0, 0.35     # the engine's class weights (matcher.matching.factors.coverage)
 
 SYSTEMS = ("hybrid", "no_shortage_boost", "dense_only", "lexical_only")
 
@@ -213,7 +213,7 @@ def build_queries(store, tax, occupations: list[str], isco: dict[str, str], near
 
 
 def query_portfolio(q: Query, label=lambda c: ""):
-    from matcher.domain import Evidence, Portfolio, PortfolioCompetence
+    from indexer.domain import Evidence, Portfolio, PortfolioCompetence
 
     return Portfolio(id=f"BENCH-{q.qid}", competences=[
         PortfolioCompetence(c, label(c), [Evidence("self_declared")]) for c in q.competences], synthetic=True)
@@ -270,8 +270,8 @@ def _rank(scores: np.ndarray, ids: list[str], k: int) -> list[int]:
 def run_matching_bench(engine, store, tax, vacancies, *, indexes=None, n_queries: int = N_QUERIES,
                        seed: int = SEED, min_vacancies: int = MIN_VACANCIES, progress: bool = False) -> dict:
     """Run every system on the same seeded queries. ``vacancies``: the engine's vacancies
-    (a list of :class:`matcher.domain.Vacancy`)."""
-    from matcher.factors import MatchOptions
+    (a list of :class:`indexer.domain.Vacancy`)."""
+    from matcher.matching.factors import MatchOptions
 
     t0 = time.perf_counter()
     vm = vacancy_matrix(vacancies, tax)
@@ -281,7 +281,7 @@ def run_matching_bench(engine, store, tax, vacancies, *, indexes=None, n_queries
     # label vectors for the dense ablation and the reworded replacements
     vec_ids, vectors = [], None
     if indexes is not None:
-        from matcher.near import label_vectors_from_index
+        from matcher.matching.near import label_vectors_from_index
 
         universe = sorted(set(vm.comp_ids) | {e.competence_id for p in tax.profiles.values() for e in p})
         vectors, vec_ids = label_vectors_from_index(indexes, universe, tax.competence_labels)
@@ -374,7 +374,7 @@ def run_matching_bench(engine, store, tax, vacancies, *, indexes=None, n_queries
 
 def example_breakdown(engine, queries, tax) -> dict | None:
     """The top result of the first query, fully explained with default options (for the plot)."""
-    from matcher.factors import MatchOptions
+    from matcher.matching.factors import MatchOptions
 
     for q in queries[:10]:
         res = engine.match_vacancies(query_portfolio(q, tax.label), top=1, options=MatchOptions.with_constraints("off"),

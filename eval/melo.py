@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from . import metrics
-from .readers import read_melo
+from eval import metrics
+from eval.readers import read_melo
 
 MAX_RANK = 100
 
@@ -57,7 +57,7 @@ def occupation_label_groups(store, texts: list[str], query_lang: str = "nl") -> 
 
 def evaluate_melo(folder: Path, services, *, mode: str = "hybrid", expand: bool = True, adapter="auto",
                   lang: str = "nl", progress: bool = False) -> dict:
-    from matcher.ranking import EmbeddingCache, HybridRanker
+    from matcher.search.ranking import EmbeddingCache, HybridRanker
 
     t0 = time.time()
     data = read_melo(folder)
@@ -66,7 +66,7 @@ def evaluate_melo(folder: Path, services, *, mode: str = "hybrid", expand: bool 
     if expand:
         groups, extra = occupation_label_groups(services.store, texts, lang)
     if adapter == "auto":
-        from indexer.train import load_adapter
+        from indexer.model.adapter import load_adapter
 
         adapter = load_adapter(services.settings) if mode != "lexical" else None
     cache = EmbeddingCache(services) if mode != "lexical" else None

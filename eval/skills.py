@@ -1,6 +1,6 @@
 """TECH / HOUSE skill extraction benchmark: rank all skill labels for each sentence; RP@k, MRR.
 
-Each sentence is split into clause parts (:mod:`matcher.clauses`); a label's score is the best
+Each sentence is split into clause parts (:mod:`matcher.text.clauses`); a label's score is the best
 over the sentence and its parts, so a long requirement sentence can name several skills.
 With ``expand=True`` (off by default: on TECH and HOUSE dev it lowered RP@5) a label that is an ESCO skill's preferred label in our store also scores
 through that skill's alternative labels (taxonomy knowledge, no benchmark data).
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics
-from .readers import read_labels, read_skill_annotations
+from eval import metrics
+from eval.readers import read_labels, read_skill_annotations
 
 MAX_RANK = 100
 
@@ -43,7 +43,7 @@ def skill_label_groups(store, labels: list[str], lang: str = "en") -> tuple[list
 
 
 def sentence_units(sentence: str) -> list[str]:
-    from matcher.clauses import split_parts
+    from matcher.text.clauses import split_parts
 
     parts = [sentence[a:b] for a, b in split_parts(sentence, 0, len(sentence))]
     return list(dict.fromkeys([sentence] + [p for p in parts if len(p) >= 3]))
@@ -51,7 +51,7 @@ def sentence_units(sentence: str) -> list[str]:
 
 def evaluate_skills(annotations: Path, labels_path: Path, services, *, mode: str = "hybrid", expand: bool = False,
                     adapter="auto", units: bool = True, lang: str = "en", progress: bool = False) -> dict:
-    from matcher.ranking import EmbeddingCache, HybridRanker
+    from matcher.search.ranking import EmbeddingCache, HybridRanker
 
     t0 = time.time()
     sentences = read_skill_annotations(annotations)
@@ -60,7 +60,7 @@ def evaluate_skills(annotations: Path, labels_path: Path, services, *, mode: str
     if expand:
         groups, extra = skill_label_groups(services.store, labels, lang)
     if adapter == "auto":
-        from indexer.train import load_adapter
+        from indexer.model.adapter import load_adapter
 
         adapter = load_adapter(services.settings) if mode != "lexical" else None
     cache = EmbeddingCache(services) if mode != "lexical" else None

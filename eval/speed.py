@@ -1,7 +1,7 @@
 """Speed and size: extraction latency, match latency at 20,000 and 200,000 vacancies, index
 build throughput, resident memory.
 
-* **Extraction latency** — :data:`eval.cli.BENCH_VACANCY` (a Dutch vacancy of ~300 words) through
+* **Extraction latency** — :data:`cmatch.commands.eval.BENCH_VACANCY` (a Dutch vacancy of ~300 words) through
   the product's extractor, warm (3 warm-up runs), p50/p95/p99 in ms.
 * **Encoder throughput** — label texts encoded per second (``encode_passages``, batches of the
   configured size): the rate that bounds building the FAISS label indexes.
@@ -53,7 +53,7 @@ def peak_rss_mb() -> float:
 
 
 def extraction_latency(services, runs: int = EXTRACT_RUNS) -> tuple[dict, list[float]]:
-    from .cli import BENCH_VACANCY
+    from cmatch.commands.eval import BENCH_VACANCY
 
     ex = services.extractor
     for _ in range(min(3, runs)):
@@ -100,7 +100,7 @@ def sample_people(portfolios, n: int) -> list:
 
 class ReplicatedRepository:
     """A read-only repository of ``replicas`` copies of ``base`` vacancies (new ids, jittered
-    places), built lazily; enough of :class:`indexer.vacancy_store.VacancyRepository` for the
+    places), built lazily; enough of :class:`indexer.storage.repository.VacancyRepository` for the
     match engine."""
 
     def __init__(self, base, replicas: int = REPLICAS, seed: int = 7, portfolios=()):
@@ -172,7 +172,7 @@ class ReplicatedRepository:
 def engine_build(tax, repo, near=None, *, near_loader=None, source: str = "") -> tuple[object, dict]:
     """A fresh engine over ``repo`` (no snapshot cache), timed, with RSS before and after.
     The near table is loaded first and not timed (it is built once per taxonomy and label index)."""
-    from matcher.matching import MatchEngine
+    from matcher.matching.engine import MatchEngine
 
     engine = MatchEngine(tax, repo, near, near_loader=near_loader, cache_dir=None)
     t = time.perf_counter()

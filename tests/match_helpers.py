@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from indexer.vacancy_store import SqliteVacancyRepository
-from matcher.domain import (Evidence, LanguageSkill, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
+from indexer.storage.repository import SqliteVacancyRepository
+from indexer.domain import (Evidence, LanguageSkill, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
 from matcher.geo import locate
-from matcher.matching import MatchEngine
-from matcher.near import MatchTaxonomy, NearTable, ProfileEntry
+from matcher.matching.engine import MatchEngine
+from matcher.matching.near import MatchTaxonomy, NearTable, ProfileEntry
 
 ESCO_H = "http://data.europa.eu/esco/skill/heftruck"
 
@@ -104,5 +104,5 @@ def world():
 
 
 def services(tax, repo, engine):
-    """Enough of :class:`matcher.services.Services` for drafting and imports."""
+    """Enough of :class:`api.wiring.Services` for drafting and imports."""
     return SimpleNamespace(match_taxonomy=tax, vacancies=repo, matcher=engine)

@@ -188,7 +188,7 @@ def test_werkgever_flow(browser_context, live_server, web_services) -> None:
     assert exported["occupation_codes"] == ["OP-388"] and exported["title"] == "Heftruckchauffeur"
     assert {c["importance"] for c in exported["competences"]} == {"essential", "optional"}
     assert exported["driving_licence"] == "B" and exported["diplomas"] == ["bachelordiploma"]
-    from matcher.imports import Resolver, vacancy_from_input  # the export is a valid import record
+    from matcher.ingest import Resolver, vacancy_from_input  # the export is a valid import record
 
     vacancy, reasons = vacancy_from_input(exported, Resolver(web_services.match_taxonomy))
     assert reasons == [] and vacancy.occupation_codes == ["OP-388"]

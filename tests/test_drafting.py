@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.domain import LanguageSkill, Vacancy
-from matcher.drafting import VacancyDrafting, check_text, diploma_level
+from indexer.domain import LanguageSkill, Vacancy
+from matcher.drafting.drafting import VacancyDrafting, check_text, diploma_level
 
-from .match_helpers import services, vc, world
+from tests.match_helpers import services, vc, world
 
 
 def cats(title, text, diplomas=None):

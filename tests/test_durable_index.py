@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.vacancy_index import (ACTIVE_FILE, CompetenceBags, CompetenceVectors, IndexConfig, VacancyIndex, batched,
+from indexer.storage.vacancy_index import (ACTIVE_FILE, CompetenceBags, CompetenceVectors, IndexConfig, VacancyIndex, batched,
                                    import_vacancies)
-from indexer.vacancy_store_pg import open_url
-from matcher.domain import Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence
+from indexer.storage.postgres import open_url
+from indexer.domain import Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence
 
-from .test_store_backends import pg_url, repo_url, require_postgres  # noqa: F401 - fixtures
+from tests.test_store_backends import pg_url, repo_url, require_postgres  # noqa: F401 - fixtures
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VECTORS = CompetenceVectors.hashed()
@@ -193,7 +193,7 @@ def test_reader_catching_up_during_concurrent_writes_misses_nothing(repo, tmp_pa
 
 def _importer(store: str, root: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "indexer.vacancy_index", "import", "--store", store, "--root", str(root),
+        [sys.executable, "-m", "indexer.storage.vacancy_index", "import", "--store", store, "--root", str(root),
          "--n", "10000", "--batch", "200", "--snapshot-every", "1500", *extra],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -252,7 +252,7 @@ def test_two_processes_serve_the_same_data(repo_url, tmp_path):  # noqa: F811
     bags = CompetenceBags.synthetic(seed=11)
     import_vacancies(repo, index, batched(1, 301, 100, bags.vacancies), snapshot_every=100)
     repo.delete_vacancies(["SYN-V-0000007"])          # after the last snapshot: only in the DB
-    out = subprocess.run([sys.executable, "-m", "indexer.vacancy_index", "status", "--store", repo_url,
+    out = subprocess.run([sys.executable, "-m", "indexer.storage.vacancy_index", "status", "--store", repo_url,
                           "--root", str(root)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     other = json.loads(out.stdout)

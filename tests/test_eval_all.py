@@ -14,7 +14,7 @@ from eval import matching_bench as mb
 from eval import report
 from eval.fairness_eval import run_fairness
 
-from .match_helpers import portfolios, vacancies, world
+from tests.match_helpers import portfolios, vacancies, world
 
 FIX = Path(__file__).resolve().parent.parent / "data" / "fixtures" / "eval"
 
@@ -143,8 +143,8 @@ def _bench_dir(root: Path) -> Path:
 
 def _mini_repo(tax):
     """A few synthetic vacancies and portfolios per miniature occupation (seeded)."""
-    from indexer.vacancy_store import SqliteVacancyRepository
-    from matcher.domain import LanguageSkill, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence
+    from indexer.storage.repository import SqliteVacancyRepository
+    from indexer.domain import LanguageSkill, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence
     from matcher.geo import locate
 
     rng = random.Random(3)

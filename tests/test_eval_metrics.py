@@ -55,7 +55,7 @@ def test_read_jobbert() -> None:
 def test_lexical_melo_on_miniature(tmp_path, monkeypatch) -> None:
     """The lexical ranker needs no model: it runs end to end on the miniature."""
     from eval.melo import evaluate_melo
-    from matcher.ranking import HybridRanker
+    from matcher.search.ranking import HybridRanker
 
     class NoStore:  # expansion off: no store needed
         pass
@@ -75,7 +75,7 @@ def test_eval_commands_json_on_miniatures(mini_services, monkeypatch) -> None:
     """The three commands print the JSON keys the issue asks for, on any file of the format."""
     from typer.testing import CliRunner
 
-    import eval.cli as ecli
+    import cmatch.commands.eval as ecli
     from cmatch.cli import app
 
     monkeypatch.setattr(ecli, "_services", lambda: mini_services)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from matcher import cues
-from matcher.extraction import (CompetenceExtractor, ExtractedCompetence, ExtractedRequirement, Extraction,
+from matcher.text import cues
+from matcher.extraction.extractor import (CompetenceExtractor, ExtractedCompetence, ExtractedRequirement, Extraction,
                                 MAX_TEXT_CHARS, Span)
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from matcher.factors import MatchOptions
-from matcher.fairness import (COUNTERFACTUAL_VALUES, ExposureTracker, assert_invariant, counterfactual_variants,
-                              exposure_concentration)
-from matcher.matching import MatchEngine
+from matcher.matching.factors import MatchOptions
+from eval.fairness_checks import COUNTERFACTUAL_VALUES, assert_invariant, counterfactual_variants, exposure_concentration
+from matcher.matching.exposure import ExposureTracker
+from matcher.matching.engine import MatchEngine
 
-from .match_helpers import near_table, portfolios, taxonomy, vacancies, world
+from tests.match_helpers import near_table, portfolios, taxonomy, vacancies, world
 
 PROTECTED = ("name", "age", "gender", "nationality", "diploma")
 
@@ -62,7 +62,7 @@ def test_anonymised_view_shows_no_protected_field():
 
 def test_exposure_spreading_rotates_near_ties():
     tax = taxonomy()
-    from indexer.vacancy_store import SqliteVacancyRepository
+    from indexer.storage.repository import SqliteVacancyRepository
 
     repo = SqliteVacancyRepository(":memory:")
     base = vacancies()[1]   # V2 magazijnmedewerker
@@ -102,8 +102,11 @@ def test_exposure_is_off_by_default_and_visible():
 
 def test_scoring_code_never_reads_personal():
     root = Path(__file__).resolve().parent.parent / "matcher"
-    for rel in ["scoring.py", "matching.py", "orientation.py", *[f"factors/{p.name}" for p in (root / "factors").glob("*.py")]]:
-        src = (root / rel).read_text(encoding="utf-8")
+    files = [*sorted((root / "matching").rglob("*.py")), root / "orientation.py"]
+    assert len(files) > 8
+    for path in files:
+        rel = path.relative_to(root)
+        src = path.read_text(encoding="utf-8")
         body = src.replace("Portfolio.personal", "")   # docstrings may name it
         uses = [line for line in body.splitlines() if ".personal" in line and "anonymise" not in line
                 and "out[\"personal\"]" not in line]
@@ -113,13 +116,13 @@ def test_scoring_code_never_reads_personal():
 @pytest.mark.slow
 def test_counterfactual_invariance_on_synthetic_data(tmp_path):
     """On generated data with the real taxonomy (needs the data directory)."""
-    from indexer.build import ensure_store
+    from indexer.taxonomy.build import ensure_store
     from indexer.settings import get_settings
-    from indexer.store import TaxonomyStore
-    from indexer.vacancy_store import SqliteVacancyRepository
-    from matcher.imports import Resolver, portfolio_from_input, vacancy_from_input
-    from matcher.near import MatchTaxonomy
-    from matcher.synthetic import SyntheticGenerator
+    from indexer.taxonomy.store import TaxonomyStore
+    from indexer.storage.repository import SqliteVacancyRepository
+    from matcher.ingest import Resolver, portfolio_from_input, vacancy_from_input
+    from matcher.matching.near import MatchTaxonomy
+    from eval.synthetic import SyntheticGenerator
 
     settings = get_settings()
     ensure_store(settings, progress=False)

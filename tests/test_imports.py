@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.vacancy_store import SqliteVacancyRepository
-from matcher.imports import Resolver, import_jsonl, portfolio_from_input, read_portfolio_file, schemas
+from indexer.storage.repository import SqliteVacancyRepository
+from matcher.ingest import Resolver, import_jsonl, portfolio_from_input, read_portfolio_file, schemas
 
-from .match_helpers import taxonomy
+from tests.match_helpers import taxonomy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,7 +140,7 @@ def test_schema_files_in_sync_with_models():
 
 
 def test_cv_text_goes_through_the_extractor_with_spans():
-    from matcher.extraction import ExtractedCompetence, Extraction, Span
+    from matcher.extraction.extractor import ExtractedCompetence, Extraction, Span
 
     class FakeExtractor:
         def extract(self, text, kind="free", min_confidence=None):
@@ -166,12 +166,12 @@ def test_cv_text_goes_through_the_extractor_with_spans():
 
 @pytest.mark.slow
 def test_synthetic_generation_is_deterministic_labelled_and_valid(tmp_path):
-    from indexer.build import ensure_store
+    from indexer.taxonomy.build import ensure_store
     from indexer.settings import get_settings
-    from indexer.store import TaxonomyStore
+    from indexer.taxonomy.store import TaxonomyStore
     from matcher.geo import province_of
-    from matcher.near import MatchTaxonomy
-    from matcher.synthetic import generate
+    from matcher.matching.near import MatchTaxonomy
+    from eval.synthetic import generate
 
     settings = get_settings()
     ensure_store(settings, progress=False)

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from indexer.encoder import load_encoder
-from indexer.index import ACTIVE_FILE, IndexSet, LabelIndex, active_folder, build_indexes, model_fingerprint
-from indexer.store import TaxonomyStore
+from indexer.model.encoder import load_encoder
+from indexer.label_index import ACTIVE_FILE, IndexSet, LabelIndex, active_folder, build_indexes, model_fingerprint
+from indexer.taxonomy.store import TaxonomyStore
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_hnsw_graph_round_trip_and_agrees_with_exact_search(mini_services, tmp_p
 
 
 def test_existing_index_gets_its_graph_added_once(mini_services, tmp_path) -> None:
-    from indexer.index import ensure_ann
+    from indexer.label_index import ensure_ann
 
     s = mini_services.settings
     store = TaxonomyStore(s.store_path)

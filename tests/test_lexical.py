@@ -1,8 +1,8 @@
 """Lexical layer: spaCy tokens with offsets and lemmas, char n-grams, phrases, clauses."""
 from __future__ import annotations
 
-from matcher.clauses import split_clauses, split_parts, split_sentences
-from matcher.lexical import CharNgramIndex, PhraseMatcher, fuzzy_rerank, normalise, tokenize
+from matcher.text.clauses import split_clauses, split_parts, split_sentences
+from matcher.text.lexical import CharNgramIndex, PhraseMatcher, fuzzy_rerank, normalise, tokenize
 
 
 def test_tokens_keep_offsets_and_lemmas() -> None:

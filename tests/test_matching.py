@@ -7,12 +7,12 @@ import math
 
 import pytest
 
-from matcher.domain import Portfolio
-from matcher.factors import MatchOptions, PairFeatures, all_factors
+from indexer.domain import Portfolio
+from matcher.matching.factors import MatchOptions, PairFeatures, all_factors
 from matcher.geo import distance_km, locate, province_of
 from matcher.orientation import Orientation
 
-from .match_helpers import ESCO_H, pc, portfolios, vacancies, world
+from tests.match_helpers import ESCO_H, pc, portfolios, vacancies, world
 
 
 @pytest.fixture()
@@ -229,9 +229,9 @@ def test_locate_and_distance():
 def test_near_table_from_label_vectors():
     import numpy as np
 
-    from indexer.index import IndexSet, LabelIndex, LabelRef
-    from matcher.near import NearTable, credit_from_cosine, label_vectors_from_index
-    from .match_helpers import taxonomy
+    from indexer.label_index import IndexSet, LabelIndex, LabelRef
+    from matcher.matching.near import NearTable, credit_from_cosine, label_vectors_from_index
+    from tests.match_helpers import taxonomy
 
     tax = taxonomy()
     rng = np.random.default_rng(0)
@@ -254,9 +254,9 @@ def test_near_table_from_label_vectors():
 
 
 def test_engine_snapshot_cache(tmp_path):
-    from matcher.matching import MatchEngine
-    from .match_helpers import near_table, taxonomy
-    from indexer.vacancy_store import SqliteVacancyRepository
+    from matcher.matching.engine import MatchEngine
+    from tests.match_helpers import near_table, taxonomy
+    from indexer.storage.repository import SqliteVacancyRepository
 
     repo = SqliteVacancyRepository(tmp_path / "app.sqlite")
     repo.upsert_vacancies(vacancies())
@@ -277,7 +277,7 @@ def test_cli_end_to_end(tmp_path, monkeypatch):
 
     from typer.testing import CliRunner
 
-    from indexer.build import ensure_store
+    from indexer.taxonomy.build import ensure_store
     from indexer.settings import get_settings
 
     real = get_settings()

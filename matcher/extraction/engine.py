@@ -1,0 +1,307 @@
+"""The pipeline behind :class:`matcher.extraction.extractor.CompetenceExtractor`.
+
+Steps, per text:
+
+1. language (:func:`matcher.text.cues.detect_language`), sentences and clause parts with offsets
+   (:mod:`matcher.text.clauses`);
+2. headings set the section (profile / nice to have / offer); offer sections, company blurbs,
+   diversity statements and application instructions are skipped; requirement levels come
+   from cues in the sentence or the section;
+3. diplomas, certificates, licences and languages are taken out first
+   (:func:`matcher.text.cues.find_requirements`) and their spans are not matched again;
+4. negated stretches ("geen ervaring met …") are masked;
+5. each remaining clause part is matched two ways: **lexically** (lemmatised label phrases
+   found in the text, :class:`matcher.text.lexical.PhraseMatcher`) and **densely** (the part, with
+   filler such as "je hebt ervaring met" removed, encoded by e5 and searched in the
+   competence label index, optionally through the trained adapter);
+6. both signals are fused into one calibrated confidence (logistic on the dense cosine and the
+   lexical evidence; parameters from ``var/model/calibration.json`` when ``cmatch model train``
+   produced it, else defaults) and aggregated per concept: Competent code when the concept
+   maps to Competent, else the ESCO URI.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import pickle
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matcher.text import cues
+from matcher.text.clauses import split_parts, split_sentences
+from matcher.extraction.extractor import Extraction, ExtractedCompetence, ExtractedRequirement, Span
+from matcher.text.lexical import PhraseMatcher, STOPWORDS, tokenize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from api.wiring import Services
+
+log = logging.getLogger(__name__)
+
+#: Calibrated P(hit is exactly the taxonomy concept); dense-only hits rarely pass 0.5, see eval/RESULTS.md.
+DEFAULT_MIN_CONFIDENCE = 0.1
+#: Dense hits considered per clause part, and competences kept per part.
+DENSE_LABELS_PER_PART = 40
+MAX_PER_PART = 3
+#: Dense hits of a part must be within this cosine of the part's best hit.
+DENSE_MARGIN = 0.02
+RELATION_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3}
+
+# Leading filler that says "you know/have" but names no competence.
+_FILLER = re.compile(
+    r"^(?:(?:je|jij|u|wij|we|you|vous|ik|i|hij|zij|she|he)\s+)?"
+    r"(?:hebt|heeft|heb|bezit|beschikt over|beschik over|have|has|possess|avez|possédez|disposez d[e']|"
+    r"kan|kunt|can|are able to|able to|pouvez|bent|is|ben|are|am|êtes|suis)?\s*"
+    r"(?:(?:al\s+)?(?:een\s+)?(?:goede|grondige|sterke|ruime|brede|degelijke|praktische|aantoonbare|relevante|enige|"
+    r"good|strong|solid|excellent|proven|relevant|some|extensive|thorough|bonne|solide|excellente|"
+    r"\d+\+?\s*(?:jaar|jaren|years?|ans?)\s*(?:of\s+)?)\s*)*"
+    r"(?:ervaring|kennis|inzicht|expertise|vaardigheid|vaardigheden|noties|experience|knowledge|understanding|skills?|"
+    r"expérience|connaissances?|maîtrise|notions)?\s*"
+    r"(?:met|van|in|op het vlak van|rond|with|of|in|en|de|du|des|dans)?\s+",
+    re.I,
+)
+
+
+def strip_filler(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move ``start`` past filler like "je hebt ervaring met" (never to an empty span)."""
+    m = _FILLER.match(text, start, end)
+    if m and m.end() < end - 2:
+        return m.end(), end
+    return start, end
+
+
+@dataclass
+class Concept:
+    id: str                  # output id: Competent code or ESCO URI
+    competent_code: str | None
+    esco_uri: str | None
+    label: str
+    kind: str
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@dataclass
+class Calibration:
+    """confidence = sigmoid(a * dense + b * lexical + c); fitted by ``cmatch model train``."""
+
+    a: float = 30.0
+    b: float = 3.0
+    c: float = -26.0
+
+    def __call__(self, dense: float, lexical: float) -> float:
+        return _sigmoid(self.a * dense + self.b * lexical + self.c)
+
+    @classmethod
+    def load(cls, path: Path) -> "Calibration":
+        if path.exists():
+            try:
+                d = json.loads(path.read_text(encoding="utf-8"))
+                return cls(float(d["a"]), float(d["b"]), float(d["c"]))
+            except Exception:  # a broken file falls back to defaults
+                log.warning("calibration file %s unreadable; using defaults", path)
+        return cls()
+
+
+class ExtractionEngine:
+    def __init__(self, services: "Services"):
+        self.services = services
+        self._lock = threading.Lock()
+        self._ready = False
+
+    # ------------------------------------------------------------- resources
+    def _load(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            store = self.services.store
+            con = store.con
+            self.concepts: dict[str, Concept] = {}
+            self.item_to_concept: dict[str, str] = {}
+            comp_best: dict[str, tuple[int, str]] = {}   # competent code -> (rank, esco uri)
+            equivalents: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+            for code, uri, rel in con.execute("SELECT competent_code, esco_uri, relation FROM competence_map"):
+                r = RELATION_RANK.get(rel, 9)
+                if r <= 1:
+                    equivalents[uri][r].add(code)
+                if code not in comp_best or (r, uri) < comp_best[code]:
+                    comp_best[code] = (r, uri)
+            # esco uri -> its Competent equivalent: the (first) exact match, else the only close match
+            esco_equivalent = {uri: min(by[0]) if by[0] else next(iter(by[1]))
+                               for uri, by in equivalents.items() if by[0] or len(by[1]) == 1}
+            rows = con.execute("SELECT id, source, kind, label_nl, label_en, label_fr FROM competences").fetchall()
+            for cid, source, kind, nl, en, fr in rows:
+                if source == "competent":
+                    uri = comp_best.get(cid, (9, None))[1]
+                    self.concepts[cid] = Concept(cid, cid, uri, nl or en or fr or cid, kind)
+                    self.item_to_concept[cid] = cid
+                else:
+                    code = esco_equivalent.get(cid)
+                    if code:   # exact (or the one close) Competent equivalent: report as that concept
+                        self.item_to_concept[cid] = code
+                    else:
+                        self.concepts[cid] = Concept(cid, None, cid, nl or en or cid, kind)
+                        self.item_to_concept[cid] = cid
+            self.calibration = Calibration.load(self.services.settings.var_dir / "model" / "calibration.json")
+            self.phrases = self._phrase_matcher(store)
+            self._ready = True
+
+    def _phrase_matcher(self, store) -> PhraseMatcher:
+        meta = store.meta()
+        key = hashlib.sha256((meta.get("input_checksums", "") + "phrases-v1").encode()).hexdigest()[:16]
+        cache = self.services.settings.var_dir / "cache" / f"phrases-{key}.pkl"
+        if cache.exists():
+            try:
+                with open(cache, "rb") as fh:
+                    return pickle.load(fh)
+            except Exception:
+                pass
+        pm = PhraseMatcher(max_tokens=6)
+        for item_id, lang, label, _kind in store.competence_labels():
+            if lang in ("nl", "en", "fr"):
+                pm.add(label, item_id, lang)
+        # phrases that name very many concepts are not specific enough to count
+        pm.phrases = {k: v for k, v in pm.phrases.items() if len(v) <= 3 and not (len(k) == 1 and len(k[0]) < 4)}
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(pm, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+        return pm
+
+    def warm(self) -> None:
+        self._load()
+        _ = self.services.indexes
+        self.services.encoder.encode_queries(["opwarmen"])
+
+    # --------------------------------------------------------------- extract
+    def extract(self, text: str, *, kind: str = "free", min_confidence: float | None = None) -> Extraction:
+        self._load()
+        threshold = DEFAULT_MIN_CONFIDENCE if min_confidence is None else float(min_confidence)
+        lang = cues.detect_language(text)
+        result = Extraction(text_language=lang)
+        if not text.strip():
+            return result
+        units: list[tuple[int, int, str | None]] = []       # (start, end, requirement level)
+        lexical_hits: list[tuple[int, int, str, str | None]] = []   # (start, end, item id, level)
+        section: str | None = None
+        for s, e in split_sentences(text):
+            sentence = text[s:e]
+            hk = cues.heading_kind(sentence)
+            if hk is not None:
+                section = hk
+                continue
+            if section == "offer" or cues.is_noise_sentence(sentence):
+                continue
+            title_intro = cues.is_title_intro(sentence)
+            masked: list[tuple[int, int]] = []
+            for r in cues.find_requirements(text, s, e):
+                r_level = cues.requirement_level_at(text, s, e, r.start, r.end, section) if kind == "vacancy" else None
+                result.requirements.append(ExtractedRequirement(
+                    r.category, r.value, Span(r.start, r.end, text[r.start:r.end]), r.level, r_level))
+                masked.append((r.start, r.end))
+            negated = cues.negated_ranges(text, s, e)
+            if title_intro:
+                continue
+            for m in self.phrases.find_tokens(tokenize(sentence, lang)):
+                ms, me = m.start + s, m.end + s
+                if cues.overlaps((ms, me), negated, 0.01) or cues.overlaps((ms, me), masked, 0.01):
+                    continue
+                m_level = cues.requirement_level_at(text, s, e, ms, me, section) if kind == "vacancy" else None
+                lexical_hits.append((ms, me, m.key, m_level))
+            parts = split_parts(text, s, e) or [(s, e)]
+            for ps, pe in parts:
+                if cues.overlaps((ps, pe), negated, 0.5) or cues.overlaps((ps, pe), masked, 0.6):
+                    continue
+                ps, pe = strip_filler(text, ps, pe)
+                content = [t for t in tokenize(text[ps:pe], lang)
+                           if t.lemma not in STOPWORDS and t.lemma not in cues.CUE_WORDS
+                           and not cues.overlaps((t.start + ps, t.end + ps), masked, 0.5)]
+                if not content:
+                    continue
+                p_level = cues.requirement_level_at(text, s, e, ps, pe, section) if kind == "vacancy" else None
+                units.append((ps, pe, p_level))
+
+        found: dict[str, dict] = {}
+
+        def add(item_id: str, conf: float, span: tuple[int, int], level: str | None) -> None:
+            cid = self.item_to_concept.get(item_id)
+            if cid is None or cid not in self.concepts:
+                return
+            entry = found.setdefault(cid, {"conf": 0.0, "spans": set(), "levels": set()})
+            entry["conf"] = max(entry["conf"], conf)
+            entry["spans"].add(span)
+            if level:
+                entry["levels"].add(level)
+
+        # lexical phrase hits: confident on their own (exact label, lemmatised)
+        lex_by_unit: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for ms, me, item_id, level in lexical_hits:
+            ntoks = len(tokenize(text[ms:me], lang))
+            add(item_id, self.calibration(0.90, 1.0 if ntoks > 1 else 0.6), (ms, me), level)
+            for us, ue, _ in units:
+                if us <= ms and me <= ue:
+                    lex_by_unit[(us, ue)].add(self.item_to_concept.get(item_id, item_id))
+
+        if units:
+            vectors = self.services.encoder.encode_queries([text[a:b] for a, b, _ in units])
+            vectors = self._adapt(vectors)
+            index = self.services.indexes.competences
+            scores, ids = index.search_labels(vectors, DENSE_LABELS_PER_PART, approximate=True)
+            for (us, ue, level), srow, irow in zip(units, scores, ids):
+                best: dict[str, float] = {}
+                for sc, ix in zip(srow, irow):
+                    if ix < 0:
+                        continue
+                    item = index.refs[ix].item_id
+                    cid = self.item_to_concept.get(item)
+                    if cid is None:
+                        continue
+                    if sc > best.get(cid, -1.0):
+                        best[cid] = float(sc)
+                ranked = sorted(best.items(), key=lambda kv: -kv[1])[:MAX_PER_PART]
+                if ranked:
+                    ranked = [(cid, sc) for cid, sc in ranked if sc >= ranked[0][1] - DENSE_MARGIN]
+                for cid, sc in ranked:
+                    lex = 1.0 if cid in lex_by_unit.get((us, ue), ()) else 0.0
+                    add(cid, self.calibration(sc, lex), (us, ue), level)
+
+        for cid, entry in found.items():
+            if entry["conf"] < threshold:
+                continue
+            c = self.concepts[cid]
+            requirement = None
+            if kind == "vacancy":
+                requirement = "required" if "required" in entry["levels"] or not entry["levels"] else "nice_to_have"
+            spans = [Span(a, b, text[a:b]) for a, b in sorted(entry["spans"])]
+            spans = _drop_nested(spans)
+            result.competences.append(ExtractedCompetence(
+                competence_id=c.id, competent_code=c.competent_code, esco_uri=c.esco_uri, label=c.label,
+                kind=c.kind, confidence=round(float(entry["conf"]), 4), spans=spans, requirement=requirement))
+        result.competences.sort(key=lambda c: (-c.confidence, c.spans[0].start if c.spans else 0))
+        return result
+
+    def _adapt(self, vectors: np.ndarray) -> np.ndarray:
+        from indexer.model.adapter import load_adapter
+
+        adapter = load_adapter(self.services.settings)
+        return vectors if adapter is None else adapter.apply_queries(vectors)
+
+
+def _drop_nested(spans: list[Span]) -> list[Span]:
+    """Keep the shortest spans: a span that contains another span of the list is dropped."""
+    out = []
+    for s in spans:
+        if any((o.start >= s.start and o.end <= s.end) and (o.start, o.end) != (s.start, s.end) for o in spans):
+            continue
+        out.append(s)
+    return out or spans

@@ -1,0 +1,37 @@
+"""Exposure spreading (optional, multiplier): keep the same few items from taking every top slot.
+
+Off by default. When on, each item's earlier appearances in top-k lists (``exposure`` counts,
+kept by :class:`matcher.matching.exposure.ExposureTracker`) lower its score a little::
+
+    effect = 1 - exposure_strength x log(1 + count) / log(1 + max count)
+
+so the most exposed item loses at most ``exposure_strength`` (default 15 %) and items never shown
+lose nothing. Close matches then take turns at the top; a clearly better match stays on top.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.matching.factors.base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
+
+
+class Exposure(Factor):
+    name = "exposure"
+    label = "spreiding van blootstelling"
+    kind = "multiplier"
+    order = 50
+
+    def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:
+        counts = f.exposure.astype(float)
+        top = counts.max() if counts.size else 0.0
+        share = np.log1p(counts) / np.log1p(top) if top > 0 else np.zeros(f.n)
+        if not opts.spread_exposure:
+            return FactorOutput(share, np.ones(f.n), weight=0.0)
+        return FactorOutput(share, 1.0 - opts.exposure_strength * share, weight=opts.exposure_strength)
+
+    def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
+        n = int(f.exposure[i])
+        if not opts.spread_exposure:
+            return {"text": "uit", "enabled": False}
+        return {"text": f"{n} keer eerder in een top-lijst getoond: score x{out.effect[i]:.3f}", "enabled": True,
+                "earlier_appearances": n}

@@ -1,0 +1,34 @@
+"""Knelpuntberoep boost: a separate, open, switchable factor (multiplier).
+
+When the vacancy's occupation is on the VDAB knelpuntberoepen list (2026, linked to Competent
+by code), the score is multiplied by ``1 + shortage_weight`` (default 1.10). Because it
+multiplies, a poor match stays a poor match: it only tips the balance between comparable
+matches. It is shown in every breakdown — also when it does not apply or is switched off
+(``--no-shortage-boost`` / ``MatchOptions.shortage_boost = False``).
+"""
+from __future__ import annotations
+
+from matcher.matching.factors.base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
+
+
+class ShortageBoost(Factor):
+    name = "shortage_boost"
+    label = "knelpuntberoep"
+    kind = "multiplier"
+    order = 40
+
+    def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:
+        value = f.shortage.astype(float)
+        w = opts.shortage_weight if opts.shortage_boost else 0.0
+        return FactorOutput(value, 1.0 + w * value, weight=w)
+
+    def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
+        info = pair.extra.get("shortage")
+        if not f.shortage[i]:
+            return {"text": "geen knelpuntberoep: geen boost", "enabled": opts.shortage_boost}
+        if not opts.shortage_boost:
+            return {"text": f"knelpuntberoep ({info['title'] if info else ''}), boost uitgeschakeld",
+                    "enabled": False, "shortage": info}
+        return {"text": f"knelpuntberoep '{info['title'] if info else ''}' (VDAB 2026): "
+                        f"score x{1 + opts.shortage_weight:.2f}", "enabled": True, "shortage": info}
+
