@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import Request
 
-from cmatch.output import to_plain
+from indexer.jsonable import to_plain
 from indexer.domain import EVIDENCE_LABELS_NL, Portfolio, Vacancy
 from api.wiring import Services
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from cmatch.output import to_plain
+from indexer.jsonable import to_plain
 from api.wiring import Services
 
 from api import schemas

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from cmatch.output import to_plain
+from indexer.jsonable import to_plain
 from api.wiring import Services
 
 from api import schemas

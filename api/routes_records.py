@@ -11,7 +11,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from cmatch.output import to_plain
+from indexer.jsonable import to_plain
 from api.wiring import Services
 
 from api import schemas

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import typer
 
-from cmatch.output import print_json, to_plain
+from cmatch.output import print_json
+from indexer.jsonable import to_plain
 
 match_app = typer.Typer(help="Matchen op competenties: werkzoekende -> vacatures, vacature -> kandidaten.", no_args_is_help=True)
 vacancy_app = typer.Typer(help="Vacatures opstellen en nakijken (werkgevers).", no_args_is_help=True)

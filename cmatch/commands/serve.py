@@ -29,7 +29,7 @@ def check_api(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Schemathesis over /openapi.json: geen enkele 500, elke fout in de vaste vorm. Exitcode 1 bij een probleem."""
-    from cmatch.output import to_plain
+    from indexer.jsonable import to_plain
 
     from api.check import run_check
 
