@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.domain import MAX_TEXT_CHARS
+
 log = logging.getLogger(__name__)
 
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
@@ -25,7 +27,6 @@ _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 409: 
 MAX_BODY_BYTES = 256 * 1024
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 #: Longest free text accepted in any text field (CV, vacancy text): longer gets a 422.
-MAX_TEXT_CHARS = 20_000
 
 
 class ApiError(Exception):

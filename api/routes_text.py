@@ -15,7 +15,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, StrictStr, field_validator
 
-from matcher.extraction.extractor import MAX_TEXT_CHARS
+from indexer.domain import MAX_TEXT_CHARS
 from matcher.search.normalise import MAX_QUERY_CHARS
 from api.wiring import Services
 

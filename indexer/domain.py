@@ -46,10 +46,22 @@ CONTRACT_LABELS_NL = {"permanent": "vast contract", "temporary": "tijdelijk cont
 CEFR_LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
 LANGUAGE_NAMES_NL = {"nl": "Nederlands", "fr": "Frans", "en": "Engels", "de": "Duits", "ar": "Arabisch",
                      "tr": "Turks", "pl": "Pools", "ro": "Roemeens", "es": "Spaans", "it": "Italiaans"}
+#: Belgian driving licence categories, in the order the matcher encodes them.
+LICENCES: tuple[str, ...] = ("AM", "A", "B", "BE", "C1", "C", "CE", "D", "G")
+#: Longest free text (CV, vacancy, description) the service reads, in characters.
+MAX_TEXT_CHARS = 20_000
+#: How much an asked competence weighs by its importance (coverage, vacancy vectors, profiles).
+ESSENTIAL_WEIGHT = 1.0
+OPTIONAL_WEIGHT = 0.35
 #: Belgian driving licence categories; holding a higher one implies the lower (simplified).
 LICENCE_IMPLIES = {"B": {"AM", "B"}, "BE": {"AM", "B", "BE"}, "C1": {"AM", "B", "C1"}, "C": {"AM", "B", "C1", "C"},
                    "CE": {"AM", "B", "BE", "C1", "C", "CE"}, "D": {"AM", "B", "D"}, "A": {"AM", "A"}, "AM": {"AM"},
                    "G": {"G"}}
+
+
+def class_weight(importance: str) -> float:
+    """1.0 for an essential competence, 0.35 for an optional one."""
+    return ESSENTIAL_WEIGHT if importance == "essential" else OPTIONAL_WEIGHT
 
 
 def cefr_rank(level: str | None) -> int:

@@ -15,7 +15,7 @@ def test_schemathesis_finds_no_server_errors(mini_services, tmp_path) -> None:
 
     from api.app import create_app
     from api.check import run_check
-    from cmatch.output import to_plain
+    from indexer.jsonable import to_plain
 
     svc = build_web_services(mini_services, tmp_path)  # its own store: the fuzzer creates and deletes records
     warm(svc)

@@ -56,12 +56,13 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.domain import class_weight
+
 log = logging.getLogger(__name__)
 
 INDEX_FORMAT = "1"
 DIM = 384
 ACTIVE_FILE = "ACTIVE"
-ESSENTIAL_WEIGHT, OPTIONAL_WEIGHT = 1.0, 0.35  # the class weights of matcher.matching.factors.coverage
 
 
 # ====================================================================== ids
@@ -167,7 +168,7 @@ class CompetenceVectors:
 
 
 def vacancy_weight(importance: str, weight: float) -> float:
-    return (ESSENTIAL_WEIGHT if importance == "essential" else OPTIONAL_WEIGHT) * max(float(weight), 0.05)
+    return class_weight(importance) * max(float(weight), 0.05)
 
 
 # ====================================================================== FAISS

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from indexer.domain import MAX_TEXT_CHARS
+
 if TYPE_CHECKING:  # pragma: no cover
     from api.wiring import Services
 
-MAX_TEXT_CHARS = 20_000
 KINDS = ("vacancy", "cv", "free")
 
 

@@ -27,9 +27,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from indexer.domain import (CONTRACT_TYPES, REGIMES, Location, Portfolio, Vacancy, cefr_rank, licences_held)
+from indexer.domain import (CONTRACT_TYPES, LICENCES, REGIMES, class_weight, Location, Portfolio, Vacancy, cefr_rank, licences_held)
 from matcher.matching.factors import MatchOptions, PairDetail, PairFeatures
-from matcher.matching.factors.coverage import class_weight
 from matcher.matching.exposure import ExposureTracker
 from matcher.geo import complete, haversine_km
 from matcher.matching.near import MatchTaxonomy, NearTable, Vocab, sparse_rows
@@ -38,7 +37,6 @@ from matcher.matching.scoring import (Gap, MatchResult, MatchResultSet, Scored, 
 
 log = logging.getLogger(__name__)
 
-LICENCES: tuple[str, ...] = ("AM", "A", "B", "BE", "C1", "C", "CE", "D", "G")
 BASE_LANGUAGES: tuple[str, ...] = ("nl", "fr", "en", "de")
 NEUTRAL_AFFINITY = 0.5
 RETRIEVE_AFFINITY = 0.5

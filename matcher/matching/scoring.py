@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.domain import Evidence, Portfolio, Vacancy
+from indexer.domain import class_weight, Evidence, Portfolio, Vacancy
 from matcher.matching.factors import FactorOutput, MatchOptions, PairDetail, PairFeatures, all_factors
-from matcher.matching.factors.coverage import class_weight
 from matcher.matching.near import MatchTaxonomy, NearTable
 
 

@@ -11,10 +11,9 @@ changes the credit.
 """
 from __future__ import annotations
 
+from indexer.domain import ESSENTIAL_WEIGHT, OPTIONAL_WEIGHT
 from matcher.matching.factors.base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
 
-ESSENTIAL_WEIGHT = 1.0
-OPTIONAL_WEIGHT = 0.35
 
 
 class Coverage(Factor):
@@ -41,8 +40,4 @@ class Coverage(Factor):
                     + f"; {opt_hit} van {opt_total} optionele"
                     + f" (essentieel telt {ESSENTIAL_WEIGHT:g}, optioneel {OPTIONAL_WEIGHT:g})")
         return {"text": text, "essential_coverage": round(float(f.essential_coverage[i]), 4)}
-
-
-def class_weight(importance: str) -> float:
-    return ESSENTIAL_WEIGHT if importance == "essential" else OPTIONAL_WEIGHT
 
