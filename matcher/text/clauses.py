@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from matcher.resources import load_json
+
 
 @dataclass(frozen=True)
 class Clause:
@@ -28,8 +30,9 @@ _LINE = re.compile(r"[^\n\r]+")
 # sentence ends: . ! ? followed by space + capital / digit / bullet, or end of line
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ0-9•\-\*\"'(])")
 _BULLET = re.compile(r"^\s*(?:[-–—•*·▪►✓✔o]|\d{1,2}[.)])\s+")
+# list separators, brackets and the coordinating words of resources/coordinating_words.json
 _PART_SEP = re.compile(
-    r"\s*[;,/]\s*|\s*\b(?:en|and|et|of|or|ou|alsook|evenals|as well as|ainsi que|zoals|such as|comme|e\.g\.|bv\.|bijv\.)\b\s*|\s*[:(){}\[\]]\s*",
+    r"\s*[;,/]\s*|\s*\b(?:" + "|".join(load_json("coordinating_words.json")["words"]) + r")\b\s*|\s*[:(){}\[\]]\s*",
     re.I,
 )
 MIN_PART_CHARS = 3
