@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.storage.vacancy_index import (ACTIVE_FILE, CompetenceBags, CompetenceVectors, IndexConfig, VacancyIndex, batched,
-                                   import_vacancies)
-from indexer.storage.postgres import open_url
+from eval.scale_data import CompetenceBags, batched
+from indexer.storage.factory import open_url
+from indexer.storage.vacancy_index import (ACTIVE_FILE, CompetenceVectors, IndexConfig, VacancyIndex,
+                                           import_vacancies)
 from indexer.domain import Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence
 
 from tests.test_store_backends import pg_url, repo_url, require_postgres  # noqa: F401 - fixtures
@@ -191,11 +192,34 @@ def test_reader_catching_up_during_concurrent_writes_misses_nothing(repo, tmp_pa
     assert_mirrors_db(index, repo)
 
 
-def _importer(store: str, root: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "indexer.storage.vacancy_index", "import", "--store", store, "--root", str(root),
-         "--n", "10000", "--batch", "200", "--snapshot-every", "1500", *extra],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def child(argv: list[str]) -> None:
+    """The other process of these tests (a fresh interpreter, see :func:`_child_cmd`).
+
+    ``import STORE ROOT``: 10,000 synthetic vacancies through repository + index (idempotent by
+    id; prints ``progress <records> <seq>`` after each batch, ``done {json}`` at the end).
+    ``status STORE ROOT``: open the index (snapshot + catch-up), print its status as JSON.
+    """
+    cmd, store, root = argv
+    repo = open_url(store)
+    index = VacancyIndex.open(repo, root, VECTORS)
+    if cmd == "status":
+        held = index.held_ids()
+        print(json.dumps({**index.status(), "held": len(held), "distinct": len(set(held))}))
+        return
+    bags = CompetenceBags.synthetic(seed=42)
+    res = import_vacancies(repo, index, batched(1, 10_001, 200, bags.vacancies), snapshot_every=1500,
+                           progress=lambda done, seq: print(f"progress {done} {seq}", flush=True))
+    print("done " + json.dumps({**res, **index.status()}), flush=True)
+
+
+def _child_cmd(*argv: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from tests.test_durable_index import child; child(sys.argv[1:])",
+            *argv]
+
+
+def _importer(store: str, root: Path) -> subprocess.Popen:
+    return subprocess.Popen(_child_cmd("import", store, str(root)), cwd=REPO_ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def _store_url(backend: str, tmp_path: Path, request) -> str:
@@ -252,8 +276,8 @@ def test_two_processes_serve_the_same_data(repo_url, tmp_path):  # noqa: F811
     bags = CompetenceBags.synthetic(seed=11)
     import_vacancies(repo, index, batched(1, 301, 100, bags.vacancies), snapshot_every=100)
     repo.delete_vacancies(["SYN-V-0000007"])          # after the last snapshot: only in the DB
-    out = subprocess.run([sys.executable, "-m", "indexer.storage.vacancy_index", "status", "--store", repo_url,
-                          "--root", str(root)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(_child_cmd("status", repo_url, str(root)), cwd=REPO_ROOT, capture_output=True, text=True,
+                         timeout=60)
     assert out.returncode == 0, out.stderr
     other = json.loads(out.stdout)
     assert other["count"] == other["held"] == other["distinct"] == 299

@@ -11,11 +11,13 @@ import threading
 
 import pytest
 
+from indexer.settings import Settings
 from indexer.storage import migrations
+from indexer.storage.factory import open_repository, open_url
 from indexer.storage.pg_connect import drop_schema, server_for_tests, temp_schema_name
-from indexer.storage.repository import VacancyRepository
-from indexer.storage.postgres import (ChangeLog, DurableSqliteVacancyRepository, PostgresVacancyRepository,
-                                      open_repository, open_url)
+from indexer.storage.postgres import PostgresVacancyRepository
+from indexer.storage.protocol import ChangeLog, VacancyRepository
+from indexer.storage.sqlite import DurableSqliteVacancyRepository, SqliteVacancyRepository
 from indexer.domain import (Evidence, LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy,
                             VacancyCompetence)
 
@@ -23,7 +25,7 @@ BACKENDS = ["sqlite", "postgres"]
 
 
 def require_postgres() -> str:
-    dsn, reason = server_for_tests()
+    dsn, reason = server_for_tests(Settings.from_env().pg_dsn)
     if dsn is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true maar {reason}")
@@ -196,8 +198,6 @@ def test_migrations_are_versioned_and_applied_once(repo_url):
 
 def test_sqlite_change_log_covers_existing_rows_and_plain_writers(tmp_path):
     """Rows written before the migration, and by the plain SQLite repository, are logged too."""
-    from indexer.storage.repository import SqliteVacancyRepository
-
     path = tmp_path / "app.sqlite"
     plain = SqliteVacancyRepository(path)
     plain.upsert_vacancies([vac(1), vac(2)])
@@ -208,24 +208,27 @@ def test_sqlite_change_log_covers_existing_rows_and_plain_writers(tmp_path):
 
 
 def test_open_repository_follows_cmatch_store(monkeypatch, tmp_path):
-    from indexer.settings import Settings
-
-    settings = Settings(data_dir=tmp_path, var_dir=tmp_path / "var", model="m")
+    monkeypatch.setenv("CMATCH_VAR", str(tmp_path / "var"))
     monkeypatch.delenv("CMATCH_STORE", raising=False)
     monkeypatch.setenv("CMATCH_APP_DB", str(tmp_path / "x.sqlite"))
-    assert isinstance(open_repository(settings), DurableSqliteVacancyRepository)
+    monkeypatch.setenv("CMATCH_ACTOR", "consulent-3")
+    r = open_repository(Settings.from_env())
+    assert isinstance(r, DurableSqliteVacancyRepository)
+    assert r.path == str(tmp_path / "x.sqlite") and r.actor == "consulent-3"
     monkeypatch.setenv("CMATCH_STORE", "nosql")
     with pytest.raises(ValueError):
-        open_repository(settings)
+        open_repository(Settings.from_env())
 
 
 def test_open_repository_postgres(monkeypatch, pg_url, tmp_path):
-    from indexer.settings import Settings
-
+    monkeypatch.setenv("CMATCH_VAR", str(tmp_path))
     monkeypatch.setenv("CMATCH_STORE", "postgres")
     monkeypatch.setenv("CMATCH_PG_DSN", pg_url)
-    r = open_repository(Settings(data_dir=tmp_path, var_dir=tmp_path, model="m"))
+    monkeypatch.setenv("CMATCH_ACTOR", "consulent-9")
+    r = open_repository(Settings.from_env())
     assert isinstance(r, PostgresVacancyRepository) and r.count_vacancies() == 0
+    r.upsert_vacancies([vac(1)])
+    assert r.audit_log("vacancy", "V1")[0]["actor"] == "consulent-9"
     r.close()
 
 

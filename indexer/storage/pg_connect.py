@@ -1,25 +1,20 @@
-"""PostgreSQL connection helpers: the DSN setting, connections in a schema, reachability.
+"""PostgreSQL connection helpers: connections in a schema, reachability, throw-away schemas.
 
-``CMATCH_PG_DSN`` names the server (default: the local test server that ``make postgres`` /
-``.ci/postgres.sh`` starts on 127.0.0.1). A repository lives in one schema (default
-``public``); tests use a throw-away schema each, so they never see each other's rows.
+The server is named by ``settings.pg_dsn`` (``CMATCH_PG_DSN``; default: the local test server
+that ``make postgres`` / ``.ci/postgres.sh`` starts on 127.0.0.1); callers pass it in. A
+repository lives in one schema (default ``public``); tests use a throw-away schema each, so
+they never see each other's rows.
 
 >>> parse_schema("postgresql://u:p@127.0.0.1:5432/db?schema=t1")
 ('postgresql://u:p@127.0.0.1:5432/db', 't1')
 """
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-DEFAULT_DSN = "postgresql://cmatch:cmatch@127.0.0.1:5432/cmatch"
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def dsn_from_env() -> str:
-    return os.environ.get("CMATCH_PG_DSN") or DEFAULT_DSN
 
 
 def parse_schema(dsn: str) -> tuple[str, str | None]:
@@ -51,12 +46,12 @@ def connect(dsn: str, schema: str | None = None, *, autocommit: bool = False, ti
     return con
 
 
-def reachable(dsn: str | None = None, timeout: int = 3) -> tuple[bool, str]:
+def reachable(dsn: str, timeout: int = 3) -> tuple[bool, str]:
     """``(True, version)`` when the server answers, else ``(False, reason)``."""
     try:
         import psycopg
 
-        with psycopg.connect(parse_schema(dsn or dsn_from_env())[0], connect_timeout=timeout) as con:
+        with psycopg.connect(parse_schema(dsn)[0], connect_timeout=timeout) as con:
             return True, con.execute("SHOW server_version").fetchone()[0]
     except Exception as exc:  # noqa: BLE001 - any failure means "not usable here"
         return False, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
@@ -73,9 +68,8 @@ def drop_schema(dsn: str, schema: str) -> None:
         con.execute(f"DROP SCHEMA IF EXISTS {check_ident(schema)} CASCADE")
 
 
-def server_for_tests() -> tuple[str | None, str]:
-    """For tests: ``(dsn, "")`` when the configured server answers, else ``(None, reason)``."""
-    dsn = dsn_from_env()
+def server_for_tests(dsn: str) -> tuple[str | None, str]:
+    """For tests: ``(dsn, "")`` when the server answers, else ``(None, reason)``."""
     ok, info = reachable(dsn)
     if ok:
         return dsn, ""

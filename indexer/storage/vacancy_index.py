@@ -2,7 +2,7 @@
 
 **The database is the source of truth.** Every write of a vacancy leaves a row in the
 repository's change log (``vacancy_changes``: ``seq``, ``vacancy_id``), written by trigger in
-the same transaction (see :mod:`indexer.storage.postgres`). The index remembers the last
+the same transaction (see :mod:`indexer.storage.protocol`). The index remembers the last
 ``seq`` it applied; :meth:`VacancyIndex.catch_up` reads the changes after it, looks up the
 *current* state of those vacancies and applies it: remove the id, add it again if it still
 exists. Replaying a change twice therefore changes nothing, and a crash at any moment — of
@@ -29,7 +29,7 @@ label index is built. Retrieval is by inner product.
 ``ivf_threshold`` vectors the index is rebuilt once as IVF with 8-bit scalar quantisation
 (``IndexIVFScalarQuantizer``, hashtable direct map, so ``remove_ids`` stays cheap).
 
->>> from indexer.storage.postgres import DurableSqliteVacancyRepository
+>>> from indexer.storage.sqlite import DurableSqliteVacancyRepository
 >>> from indexer.domain import Vacancy, VacancyCompetence
 >>> repo = DurableSqliteVacancyRepository(":memory:")
 >>> _ = repo.upsert_vacancies([Vacancy(id="V1", title="Lasser", competences=[VacancyCompetence("SK-1")])])
@@ -39,24 +39,23 @@ label index is built. Retrieval is by inner product.
 """
 from __future__ import annotations
 
-import argparse
 import fcntl
 import hashlib
 import json
 import logging
 import os
-import random
 import shutil
-import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from indexer.domain import class_weight
+from indexer.storage.factory import open_repository
+from indexer.storage.protocol import UpsertResult
 
 log = logging.getLogger(__name__)
 
@@ -560,19 +559,12 @@ class VacancyIndex:
                 "db_seq": self.repo.max_change_seq()}
 
 
-def index_root(settings) -> Path:
-    """``var/vindex`` (``CMATCH_VINDEX`` overrides)."""
-    override = os.environ.get("CMATCH_VINDEX")
-    return Path(override) if override else Path(settings.var_dir) / "vindex"
-
-
 def open_for(settings, repo=None, *, catch_up: bool = True) -> VacancyIndex:
-    """The vacancy index of the configured store (what an API process or importer opens)."""
+    """The vacancy index of the configured store in ``settings.vindex_dir`` (what an API process
+    or importer opens)."""
     if repo is None:
-        from indexer.storage.postgres import open_repository
-
         repo = open_repository(settings)
-    return VacancyIndex.open(repo, index_root(settings), CompetenceVectors.auto(settings), catch_up=catch_up)
+    return VacancyIndex.open(repo, settings.vindex_dir, CompetenceVectors.auto(settings), catch_up=catch_up)
 
 
 # ====================================================================== importing
@@ -582,8 +574,6 @@ def import_vacancies(repo, index: VacancyIndex | None, batches: Iterable[Sequenc
 
     ``snapshot_every``: write a snapshot each time that many changes were applied since the last.
     """
-    from indexer.storage.repository import UpsertResult
-
     total = UpsertResult()
     done = 0
     for batch in batches:
@@ -598,179 +588,3 @@ def import_vacancies(repo, index: VacancyIndex | None, batches: Iterable[Sequenc
     if index is not None and snapshot_every:
         index.snapshot()
     return {"inserted": total.inserted, "updated": total.updated, "unchanged": total.unchanged, "records": done}
-
-
-# ====================================================================== quick synthetic bags
-class CompetenceBags:
-    """Fast synthetic vacancies and portfolios as competence bags sampled from occupation profiles.
-
-    ``profiles``: occupation -> [(competence_id, importance, weight)]. Vacancy ``i`` depends only
-    on ``(seed, i)``, so an import can be restarted anywhere and produce the same records.
-    The full generator (:mod:`eval.synthetic`) writes texts too and is too slow for 10⁶.
-    """
-
-    def __init__(self, profiles: dict[str, list[tuple[str, str, float]]], seed: int = 42):
-        self.seed = seed
-        self.codes = sorted(c for c, items in profiles.items() if sum(1 for _, imp, _ in items if imp == "essential") >= 3)
-        if not self.codes:
-            raise ValueError("geen beroepsprofielen met minstens 3 essentiële competenties")
-        self.ess = {c: [(cid, w) for cid, imp, w in profiles[c] if imp == "essential"] for c in self.codes}
-        self.opt = {c: [(cid, w) for cid, imp, w in profiles[c] if imp != "essential"] for c in self.codes}
-
-    @classmethod
-    def from_store(cls, store_path: Path, seed: int = 42) -> "CompetenceBags":
-        import sqlite3
-
-        con = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
-        try:
-            profiles: dict[str, list] = {}
-            for code, cid, imp, w in con.execute(
-                    "SELECT occupation_code, competence_id, importance, weight FROM profile_items ORDER BY 1, 2"):
-                profiles.setdefault(code, []).append((cid, imp, w))
-        finally:
-            con.close()
-        return cls(profiles, seed)
-
-    @classmethod
-    def synthetic(cls, n_occupations: int = 120, vocabulary: int = 3000, seed: int = 42) -> "CompetenceBags":
-        """Profiles over made-up competence ids (tests: no taxonomy needed)."""
-        rng = random.Random(seed)
-        profiles = {}
-        for o in range(n_occupations):
-            comps = rng.sample(range(vocabulary), rng.randint(12, 30))
-            profiles[f"OP-SYN-{o}"] = [(f"SK-SYN-{c}", "essential" if j < 8 else "optional", round(rng.uniform(0.3, 1), 2))
-                                       for j, c in enumerate(comps)]
-        return cls(profiles, seed)
-
-    @staticmethod
-    def _sample(rng: random.Random, items: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
-        if k >= len(items):
-            return list(items)
-        keyed = sorted(items, key=lambda x: rng.random() ** (1.0 / max(x[1], 0.05)), reverse=True)
-        return keyed[:k]
-
-    def vacancy_bag(self, i: int) -> tuple[str, list[tuple[str, str, float]]]:
-        rng = random.Random(self.seed * 1_000_003 + i)
-        code = self.codes[rng.randrange(len(self.codes))]
-        ess = self._sample(rng, self.ess[code], rng.randint(4, 9))
-        opt = self._sample(rng, self.opt[code], rng.randint(2, 6)) if self.opt[code] else []
-        return code, [(c, "essential", w) for c, w in ess] + [(c, "optional", w) for c, w in opt]
-
-    def vacancy(self, i: int, prefix: str = "SYN-V-"):
-        from indexer.domain import Vacancy, VacancyCompetence
-
-        code, bag = self.vacancy_bag(i)
-        return Vacancy(id=f"{prefix}{i:07d}", title=f"Synthetische vacature {i} ({code})", occupation_codes=[code],
-                       competences=[VacancyCompetence(c, imp, weight=w) for c, imp, w in bag], synthetic=True,
-                       extra={"generator": f"CompetenceBags seed={self.seed}"})
-
-    def vacancies(self, start: int, stop: int, prefix: str = "SYN-V-") -> list:
-        return [self.vacancy(i, prefix) for i in range(start, stop)]
-
-    def portfolio_bag(self, i: int) -> list[str]:
-        rng = random.Random(self.seed * 7_000_001 + i + 1)
-        code = self.codes[rng.randrange(len(self.codes))]
-        ess = self.ess[code]
-        bag = [c for c, _ in self._sample(rng, ess, max(2, round(rng.uniform(0.4, 0.9) * len(ess))))]
-        if self.opt[code]:
-            bag += [c for c, _ in self._sample(rng, self.opt[code], rng.randint(1, 5))]
-        for _ in range(rng.randint(0, 3)):
-            other = self.codes[rng.randrange(len(self.codes))]
-            bag += [c for c, _ in self._sample(rng, self.ess[other], 1)]
-        return list(dict.fromkeys(bag))
-
-    def portfolio(self, i: int):
-        from indexer.domain import Portfolio, PortfolioCompetence
-
-        return Portfolio(id=f"SYN-P-{i:07d}", competences=[PortfolioCompetence(c) for c in self.portfolio_bag(i)],
-                         synthetic=True)
-
-
-def batched(start: int, stop: int, size: int, make) -> Iterator[list]:
-    for s in range(start, stop, size):
-        yield make(s, min(stop, s + size))
-
-
-# ====================================================================== cmatch vindex …
-def register(app) -> None:
-    """``cmatch vindex status|sync|compact`` (mounted through ``cmatch.cli.COMMAND_GROUPS``)."""
-    import typer
-
-    from cmatch.output import print_json
-
-    vindex = typer.Typer(help="De duurzame vacature-index (FAISS) naast de database.", no_args_is_help=True)
-
-    def _open(catch_up: bool) -> VacancyIndex:
-        from indexer.settings import get_settings
-
-        return open_for(get_settings(), catch_up=catch_up)
-
-    @vindex.command("status")
-    def status_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
-        """Snapshot, volgnummer en aantallen, zonder bij te werken."""
-        res = _open(False).status()
-        print_json(res) if as_json else [typer.echo(f"{k:>13}: {v}") for k, v in res.items()]
-
-    @vindex.command("sync")
-    def sync_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
-        """Bijwerken uit de database en een nieuwe snapshot schrijven (atomisch actief)."""
-        t = time.perf_counter()
-        index = _open(True)
-        snap = index.snapshot()
-        res = {**index.status(), "snapshot": snap.name, "seconds": round(time.perf_counter() - t, 2)}
-        print_json(res) if as_json else [typer.echo(f"{k:>13}: {v}") for k, v in res.items()]
-
-    @vindex.command("compact")
-    def compact_cmd() -> None:
-        """Overbodige rijen van het wijzigingslogboek opruimen (de laatste per vacature blijft)."""
-        from indexer.settings import get_settings
-        from indexer.storage.postgres import open_repository
-
-        typer.echo(f"{open_repository(get_settings()).compact_changes()} rijen verwijderd")
-
-    app.add_typer(vindex, name="vindex")
-
-
-# ====================================================================== command line (importer process)
-def _main(argv: list[str] | None = None) -> int:
-    """``python -m indexer.storage.vacancy_index import --store URL --root DIR --n 10000``: the importer
-    process of the crash test (idempotent by id; prints ``progress <records> <seq>`` lines)."""
-    from indexer.storage.postgres import open_url
-
-    ap = argparse.ArgumentParser(prog="python -m indexer.storage.vacancy_index")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    imp = sub.add_parser("import", help="synthetic vacancies through repository + index")
-    imp.add_argument("--store", required=True, help="sqlite:///pad/app.sqlite of postgresql://…[?schema=s]")
-    imp.add_argument("--root", required=True, type=Path, help="map van de indexsnapshots")
-    imp.add_argument("--n", type=int, default=10_000)
-    imp.add_argument("--start", type=int, default=1)
-    imp.add_argument("--batch", type=int, default=250)
-    imp.add_argument("--snapshot-every", type=int, default=2000)
-    imp.add_argument("--seed", type=int, default=42)
-    imp.add_argument("--sleep", type=float, default=0.0, help="pauze na elke batch (test)")
-    st = sub.add_parser("status", help="snapshot + catch-up, print status as JSON")
-    st.add_argument("--store", required=True)
-    st.add_argument("--root", required=True, type=Path)
-    args = ap.parse_args(argv)
-
-    repo = open_url(args.store)
-    index = VacancyIndex.open(repo, args.root, CompetenceVectors.hashed())
-    if args.cmd == "status":
-        print(json.dumps({**index.status(), "held": len(index.held_ids()), "distinct": len(set(index.held_ids()))}))
-        return 0
-    bags = CompetenceBags.synthetic(seed=args.seed)
-
-    def progress(done: int, seq: int) -> None:
-        print(f"progress {done} {seq}", flush=True)
-        if args.sleep:
-            time.sleep(args.sleep)
-
-    stop = args.start + args.n
-    res = import_vacancies(repo, index, batched(args.start, stop, args.batch, bags.vacancies),
-                           snapshot_every=args.snapshot_every, progress=progress)
-    print("done " + json.dumps({**res, **index.status()}), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

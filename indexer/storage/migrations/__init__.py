@@ -1,6 +1,6 @@
 """Versioned SQL migrations of the application store, one folder per backend.
 
-``indexer/migrations/<backend>/NNNN_name.sql`` are applied in order of ``NNNN``; each one runs
+``migrations/<backend>/NNNN_name.sql`` are applied in order of ``NNNN``; each one runs
 in its own transaction together with its row in ``schema_migrations`` (version, name, sha256,
 applied_at), so a migration is applied completely or not at all, and exactly once. A migration
 file that changed after it was applied stops the runner (write a new migration instead).

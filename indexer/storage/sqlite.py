@@ -1,14 +1,11 @@
-"""The application store for vacancies and portfolios: one repository interface, one SQL module per backend.
+"""The SQLite backends of the application store: plain, and durable (change log + audit log).
 
-This module holds **all** SQL for vacancies, portfolios and exposure counters of the SQLite
-backend (``var/store/app.sqlite``, kept apart from the taxonomy file, which is rebuilt by atomic
-replace). A PostgreSQL backend implements :class:`VacancyRepository` in its own module.
-
-Records are stored as their JSON document (the dataclasses of :mod:`indexer.domain`) plus a
-content checksum, so an import is idempotent by id: the same document again is ``unchanged``,
-a changed one ``updated``. Side tables (``vacancy_competences``, ``portfolio_competences``) let
-counts by competence run without loading documents. ``meta.generation`` increases with every
-write, so in-memory matching indexes know when to reload.
+:class:`SqliteVacancyRepository` holds **all** SQL for vacancies, portfolios and exposure
+counters on SQLite (``var/store/app.sqlite``, kept apart from the taxonomy file, which is rebuilt
+by atomic replace). Side tables (``vacancy_competences``, ``portfolio_competences``) let counts by
+competence run without loading documents. :class:`DurableSqliteVacancyRepository` adds the
+change log and audit log of :mod:`indexer.storage.protocol` by migrations with triggers
+(``migrations/sqlite/``).
 
 >>> repo = SqliteVacancyRepository(":memory:")
 >>> from indexer.domain import Vacancy
@@ -19,19 +16,17 @@ write, so in-memory matching indexes know when to reload.
 """
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
 
-from indexer.domain import Portfolio, Vacancy, portfolio_from_dict, vacancy_from_dict
+from indexer.domain import Portfolio, Vacancy
+from indexer.storage import migrations
+from indexer.storage.protocol import UpsertResult, _ChangeLogReads, _DocumentReads, plan_upsert
 
 APP_SCHEMA_VERSION = "1"
 
@@ -59,120 +54,8 @@ CREATE INDEX IF NOT EXISTS ix_pc_comp ON portfolio_competences(competence_id);
 """
 
 
-@dataclass
-class UpsertResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        return self
-
-
-@runtime_checkable
-class VacancyRepository(Protocol):
-    """Storage of vacancies, portfolios and exposure counters (SQLite here, PostgreSQL later)."""
-
-    def upsert_vacancies(self, items: Sequence[Vacancy]) -> UpsertResult: ...
-    def upsert_portfolios(self, items: Sequence[Portfolio]) -> UpsertResult: ...
-    def get_vacancy(self, vacancy_id: str) -> Vacancy | None: ...
-    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]: ...
-    def iter_vacancies(self) -> Iterator[Vacancy]: ...
-    def get_portfolio(self, portfolio_id: str) -> Portfolio | None: ...
-    def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]: ...
-    def iter_portfolios(self) -> Iterator[Portfolio]: ...
-    def count_vacancies(self) -> int: ...
-    def count_portfolios(self) -> int: ...
-    def delete_vacancies(self, ids: Sequence[str]) -> int: ...
-    def delete_portfolios(self, ids: Sequence[str]) -> int: ...
-    def generation(self) -> int: ...
-    def state_key(self) -> str: ...
-    def competence_ids(self) -> list[str]: ...
-    def ids(self, kind: str, synthetic: bool | None = None) -> list[str]: ...
-    def record_exposure(self, kind: str, ids: Sequence[str]) -> None: ...
-    def exposure_counts(self, kind: str) -> dict[str, int]: ...
-    def reset_exposure(self, kind: str | None = None) -> None: ...
-
-
-def _doc(obj) -> tuple[str, str]:
-    text = json.dumps(dataclasses.asdict(obj), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text, hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def plan_upsert(items: Sequence, existing: dict[str, str]) -> tuple[UpsertResult, dict[str, tuple]]:
-    """What an upsert writes, for every backend: ``(counts, {id: (item, doc, checksum)})``.
-
-    ``existing`` maps stored ids to checksums (updated in place); an item whose document is
-    unchanged is skipped, and within one batch the last item with an id wins.
-    """
-    res = UpsertResult()
-    planned: dict[str, tuple] = {}
-    for it in items:
-        doc, checksum = _doc(it)
-        if existing.get(it.id) == checksum:
-            res.unchanged += 1
-            continue
-        if it.id in existing or it.id in planned:
-            res.updated += 1
-        else:
-            res.inserted += 1
-        existing[it.id] = checksum
-        planned[it.id] = (it, doc, checksum)
-    return res, planned
-
-
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-class _DocumentReads:
-    """The typed reads both SQL repositories share; each backend supplies ``con``,
-    ``_get_many(table, ids, make)`` and ``_iter(table, make)`` (its own placeholders, paging)."""
-
-    con: Any
-
-    def _get_many(self, table: str, ids: Sequence[str], make) -> list:
-        raise NotImplementedError
-
-    def _iter(self, table: str, make) -> Iterator:
-        raise NotImplementedError
-
-    def get_vacancy(self, vacancy_id: str) -> Vacancy | None:
-        got = self._get_many("vacancies", [vacancy_id], vacancy_from_dict)
-        return got[0] if got else None
-
-    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]:
-        return self._get_many("vacancies", ids, vacancy_from_dict)
-
-    def iter_vacancies(self) -> Iterator[Vacancy]:
-        return self._iter("vacancies", vacancy_from_dict)
-
-    def get_portfolio(self, portfolio_id: str) -> Portfolio | None:
-        got = self._get_many("portfolios", [portfolio_id], portfolio_from_dict)
-        return got[0] if got else None
-
-    def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]:
-        return self._get_many("portfolios", ids, portfolio_from_dict)
-
-    def iter_portfolios(self) -> Iterator[Portfolio]:
-        return self._iter("portfolios", portfolio_from_dict)
-
-    def count_vacancies(self) -> int:
-        return self.con.execute("SELECT COUNT(*) FROM vacancies").fetchone()[0]
-
-    def count_portfolios(self) -> int:
-        return self.con.execute("SELECT COUNT(*) FROM portfolios").fetchone()[0]
-
-    def generation(self) -> int:
-        return int(self.con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
-
-    def competence_ids(self) -> list[str]:
-        """Every competence id used by a stored vacancy or portfolio."""
-        return [r[0] for r in self.con.execute(
-            "SELECT competence_id FROM vacancy_competences UNION SELECT competence_id FROM portfolio_competences")]
 
 
 class SqliteVacancyRepository(_DocumentReads):
@@ -316,16 +199,38 @@ class SqliteVacancyRepository(_DocumentReads):
         self._local.con = None
 
 
-def app_store_path(settings) -> Path:
-    """``var/store/app.sqlite`` (``CMATCH_APP_DB`` overrides)."""
-    import os
+class DurableSqliteVacancyRepository(SqliteVacancyRepository, _ChangeLogReads):
+    """The SQLite backend plus the change log and audit log (migrations with triggers).
 
-    override = os.environ.get("CMATCH_APP_DB")
-    return Path(override) if override else Path(settings.var_dir) / "store" / "app.sqlite"
+    Commits are fsynced (``synchronous=FULL``), so a snapshot of the index can never be ahead
+    of what the database keeps after a power loss. ``actor`` (``settings.actor``) is kept for
+    the caller; the SQLite audit triggers record ``'app'``.
+    """
 
+    backend = "sqlite"
+    _ph = "?"
 
-def open_repository(settings) -> VacancyRepository:
-    """The configured backend: ``CMATCH_STORE=sqlite`` (default) or ``postgres`` (see vacancy_store_pg)."""
-    from indexer.storage.postgres import open_repository as _open  # local import: that module imports this one
+    def __init__(self, path: Path | str, *, actor: str = ""):
+        super().__init__(path)
+        self.actor = actor
+        self.migrated = migrations.apply_sqlite(self.con if self._memory else self.path)
 
-    return _open(settings)
+    @property
+    def con(self) -> sqlite3.Connection:
+        fresh = not self._memory and getattr(self._local, "con", None) is None
+        con = super().con
+        if fresh:
+            con.execute("PRAGMA synchronous=FULL")
+        return con
+
+    def instance(self) -> str:
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()
+        return row[0] if row else f"sqlite:{self.path}"
+
+    def compact_changes(self) -> int:
+        """Drop change rows superseded by a later change of the same vacancy (safe for every reader)."""
+        con = self.con
+        with con:
+            return con.execute(
+                "DELETE FROM vacancy_changes WHERE EXISTS (SELECT 1 FROM vacancy_changes d "
+                "WHERE d.vacancy_id = vacancy_changes.vacancy_id AND d.seq > vacancy_changes.seq)").rowcount

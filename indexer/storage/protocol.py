@@ -1,0 +1,185 @@
+"""What every application store offers, and the parts the SQL backends share.
+
+Records are stored as their JSON document (the dataclasses of :mod:`indexer.domain`) plus a
+content checksum (:func:`document`), so an import is idempotent by id: the same document again
+is ``unchanged``, a changed one ``updated`` (:func:`plan_upsert`). ``meta.generation``
+increases with every write, so in-memory matching indexes know when to reload.
+
+Beyond :class:`VacancyRepository`, the durable backends offer the :class:`ChangeLog` that the
+durable FAISS index (:mod:`indexer.storage.vacancy_index`) catches up from:
+
+* ``vacancy_changes(seq, vacancy_id, op)`` gets one row for every insert, update and delete of a
+  vacancy, **by trigger, in the writing transaction** — no writer can forget it, and a crash
+  either keeps the vacancy and its change or neither;
+* sequence order is commit order (SQLite: one writer at a time; PostgreSQL: writers take one
+  advisory lock before drawing a number), so a reader that has applied seq N never meets a
+  smaller number later;
+* ``audit_log`` records who inserted, updated or deleted which vacancy or portfolio, and when.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from indexer.domain import Portfolio, Vacancy, portfolio_from_dict, vacancy_from_dict
+from indexer.storage import migrations
+
+
+@dataclass
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+@runtime_checkable
+class VacancyRepository(Protocol):
+    """Storage of vacancies, portfolios and exposure counters (SQLite or PostgreSQL)."""
+
+    def upsert_vacancies(self, items: Sequence[Vacancy]) -> UpsertResult: ...
+    def upsert_portfolios(self, items: Sequence[Portfolio]) -> UpsertResult: ...
+    def get_vacancy(self, vacancy_id: str) -> Vacancy | None: ...
+    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]: ...
+    def iter_vacancies(self) -> Iterator[Vacancy]: ...
+    def get_portfolio(self, portfolio_id: str) -> Portfolio | None: ...
+    def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]: ...
+    def iter_portfolios(self) -> Iterator[Portfolio]: ...
+    def count_vacancies(self) -> int: ...
+    def count_portfolios(self) -> int: ...
+    def delete_vacancies(self, ids: Sequence[str]) -> int: ...
+    def delete_portfolios(self, ids: Sequence[str]) -> int: ...
+    def generation(self) -> int: ...
+    def state_key(self) -> str: ...
+    def competence_ids(self) -> list[str]: ...
+    def ids(self, kind: str, synthetic: bool | None = None) -> list[str]: ...
+    def record_exposure(self, kind: str, ids: Sequence[str]) -> None: ...
+    def exposure_counts(self, kind: str) -> dict[str, int]: ...
+    def reset_exposure(self, kind: str | None = None) -> None: ...
+
+
+@runtime_checkable
+class ChangeLog(Protocol):
+    """What the durable vacancy index needs from a repository besides reading vacancies."""
+
+    def instance(self) -> str: ...
+    def max_change_seq(self) -> int: ...
+    def changes_since(self, seq: int, limit: int = 10000) -> list[tuple[int, str]]: ...
+    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]: ...
+    def iter_vacancies(self) -> Iterator[Vacancy]: ...
+
+
+def document(obj) -> tuple[str, str]:
+    """The stored form of a record: canonical JSON and its checksum (the same in every backend)."""
+    text = json.dumps(dataclasses.asdict(obj), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text, hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def plan_upsert(items: Sequence, existing: dict[str, str]) -> tuple[UpsertResult, dict[str, tuple]]:
+    """What an upsert writes, for every backend: ``(counts, {id: (item, doc, checksum)})``.
+
+    ``existing`` maps stored ids to checksums (updated in place); an item whose document is
+    unchanged is skipped, and within one batch the last item with an id wins.
+    """
+    res = UpsertResult()
+    planned: dict[str, tuple] = {}
+    for it in items:
+        doc, checksum = document(it)
+        if existing.get(it.id) == checksum:
+            res.unchanged += 1
+            continue
+        if it.id in existing or it.id in planned:
+            res.updated += 1
+        else:
+            res.inserted += 1
+        existing[it.id] = checksum
+        planned[it.id] = (it, doc, checksum)
+    return res, planned
+
+
+class _DocumentReads:
+    """The typed reads both SQL repositories share; each backend supplies ``con``,
+    ``_get_many(table, ids, make)`` and ``_iter(table, make)`` (its own placeholders, paging)."""
+
+    con: Any
+
+    def _get_many(self, table: str, ids: Sequence[str], make) -> list:
+        raise NotImplementedError
+
+    def _iter(self, table: str, make) -> Iterator:
+        raise NotImplementedError
+
+    def get_vacancy(self, vacancy_id: str) -> Vacancy | None:
+        got = self._get_many("vacancies", [vacancy_id], vacancy_from_dict)
+        return got[0] if got else None
+
+    def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]:
+        return self._get_many("vacancies", ids, vacancy_from_dict)
+
+    def iter_vacancies(self) -> Iterator[Vacancy]:
+        return self._iter("vacancies", vacancy_from_dict)
+
+    def get_portfolio(self, portfolio_id: str) -> Portfolio | None:
+        got = self._get_many("portfolios", [portfolio_id], portfolio_from_dict)
+        return got[0] if got else None
+
+    def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]:
+        return self._get_many("portfolios", ids, portfolio_from_dict)
+
+    def iter_portfolios(self) -> Iterator[Portfolio]:
+        return self._iter("portfolios", portfolio_from_dict)
+
+    def count_vacancies(self) -> int:
+        return self.con.execute("SELECT COUNT(*) FROM vacancies").fetchone()[0]
+
+    def count_portfolios(self) -> int:
+        return self.con.execute("SELECT COUNT(*) FROM portfolios").fetchone()[0]
+
+    def generation(self) -> int:
+        return int(self.con.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def competence_ids(self) -> list[str]:
+        """Every competence id used by a stored vacancy or portfolio."""
+        return [r[0] for r in self.con.execute(
+            "SELECT competence_id FROM vacancy_competences UNION SELECT competence_id FROM portfolio_competences")]
+
+
+class _ChangeLogReads:
+    """The change-log and audit-log reads of both durable backends (``_ph``: their placeholder)."""
+
+    con: Any
+    _ph: str
+
+    def max_change_seq(self) -> int:
+        return int(self.con.execute("SELECT coalesce(max(seq), 0) FROM vacancy_changes").fetchone()[0])
+
+    def changes_since(self, seq: int, limit: int = 10000) -> list[tuple[int, str]]:
+        ph = self._ph
+        return [(int(s), v) for s, v in self.con.execute(
+            f"SELECT seq, vacancy_id FROM vacancy_changes WHERE seq > {ph} ORDER BY seq LIMIT {ph}", (seq, limit))]
+
+    def audit_log(self, entity: str | None = None, entity_id: str | None = None, limit: int = 100) -> list[dict]:
+        where, args = [], []
+        if entity:
+            where.append(f"entity = {self._ph}")
+            args.append(entity)
+        if entity_id:
+            where.append(f"entity_id = {self._ph}")
+            args.append(entity_id)
+        sql = ("SELECT id, at, actor, action, entity, entity_id, checksum FROM audit_log"
+               + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY id DESC LIMIT {self._ph}")
+        return [{"id": r[0], "at": r[1] if isinstance(r[1], str) else r[1].isoformat(), "actor": r[2],
+                 "action": r[3], "entity": r[4], "entity_id": r[5], "checksum": r[6]}
+                for r in self.con.execute(sql, (*args, limit))]
+
+    def migrations_applied(self) -> list[int]:
+        return migrations.applied_versions(self.con)
