@@ -30,8 +30,8 @@ COMMAND_GROUPS: list[tuple[str, str]] = [
     ("cmatch.commands.eval", "register"),
     ("cmatch.commands.serve", "register"),
     ("cmatch.commands.match", "register"),
-    ("eval.bench_scale", "register"),
-    ("indexer.storage.vacancy_index", "register"),
+    ("cmatch.commands.bench", "register"),
+    ("cmatch.commands.vacancy_index", "register"),
 ]
 
 

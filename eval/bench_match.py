@@ -7,39 +7,15 @@ p95, p99 and mean in milliseconds, plus the number of vacancies searched.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
-
-def _limit_cores(threads: int):
-    """Pin this process to ``threads`` cores and BLAS/OpenMP pools to ``threads`` threads;
-    returns (cores in use, a function that undoes it)."""
-    undo = []
-    try:
-        before = os.sched_getaffinity(0)
-        os.sched_setaffinity(0, sorted(before)[:threads])
-        undo.append(lambda: os.sched_setaffinity(0, before))
-    except (AttributeError, OSError):
-        pass
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limiter = threadpool_limits(threads)
-        undo.append(limiter.restore_original_limits)
-    except ImportError:  # pragma: no cover
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else threads
-
-    def restore():
-        for fn in reversed(undo):
-            fn()
-    return cores, restore
+from eval.machine import limit_cores
 
 
 def bench_match(services, *, queries: int = 200, top: int = 20, threads: int = 2, warmup: int = 10) -> dict:
-    cores, restore = _limit_cores(threads)
+    cores, restore = limit_cores(threads)
     try:
         return _bench(services, queries, top, cores, warmup)
     finally:

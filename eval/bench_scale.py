@@ -3,7 +3,7 @@
 What is measured (on at most ``--threads`` cores):
 
 * **vacancies**: ``n`` synthetic vacancies as competence bags sampled from the Competent
-  occupation profiles of the taxonomy store (:class:`indexer.storage.vacancy_index.CompetenceBags`:
+  occupation profiles of the taxonomy store (:class:`eval.scale_data.CompetenceBags`:
   4–9 essential and 2–6 optional competences of one occupation, weighted by profile weight);
   their vectors are exactly what the durable index stores (:class:`CompetenceVectors`), made in
   chunks of 100,000 so the raw float32 vectors (1.5 GB at 10⁶) are never all in memory;
@@ -30,45 +30,15 @@ What is measured (on at most ``--threads`` cores):
 from __future__ import annotations
 
 import os
-import resource
 import time
 from pathlib import Path
 
 import numpy as np
 
-from indexer.storage.vacancy_index import (CompetenceBags, CompetenceVectors, auto_nlist, new_ivf, stored_keys,
-                                   vacancy_weight)
-
-
-def _rss_mb() -> float:
-    try:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2**20
-    except ImportError:  # pragma: no cover
-        return float("nan")
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _limit_threads(threads: int) -> int:
-    import faiss
-
-    try:
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, cpus[:threads])
-    except (AttributeError, OSError):
-        pass
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(threads)
-    except ImportError:  # pragma: no cover
-        pass
-    faiss.omp_set_num_threads(threads)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else threads
+from eval.machine import limit_cores, peak_rss_mb, rss_mb
+from eval.scale_data import CompetenceBags
+from indexer.storage.vacancy_index import (CompetenceVectors, VacancyIndex, auto_nlist, new_ivf, stored_keys,
+                                           vacancy_weight)
 
 
 class _Chunker:
@@ -143,11 +113,12 @@ def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int
     import faiss
 
     t_all = time.perf_counter()
-    cores = _limit_threads(threads)
+    cores, _ = limit_cores(threads)  # for the whole run (a command process)
+    faiss.omp_set_num_threads(threads)
 
     def say(msg: str) -> None:
         if progress:
-            print(f"[{time.perf_counter() - t_all:7.1f}s, rss {_rss_mb():6.0f} MB] {msg}", flush=True)
+            print(f"[{time.perf_counter() - t_all:7.1f}s, rss {rss_mb():6.0f} MB] {msg}", flush=True)
 
     store = Path(settings.store_path) if settings is not None else None
     if store is not None and store.exists():
@@ -203,7 +174,7 @@ def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int
     gt_order = np.argsort(-gt_s, axis=1)
     gt_s = np.take_along_axis(gt_s, gt_order, 1)
     gt_i = np.take_along_axis(gt_i, gt_order, 1)
-    rss_serving = _rss_mb()
+    rss_serving = rss_mb()
 
     # exact answers: the top-k, and every vacancy tied with the k-th (an equally right answer)
     tied = []
@@ -255,7 +226,7 @@ def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int
     r_tie, r_ids = recall(evalq, np.stack(got))
     keys = stored_keys(index)
     a = np.asarray(times)
-    peak_rss = _peak_rss_mb()
+    peak_rss = peak_rss_mb()
     snap = _snapshot_roundtrip(index, vectors, settings, say) if snapshot else {}
     return {
         "n_vacancies": int(index.ntotal), "build_s": round(build_s, 1), "p95_ms": round(float(np.percentile(a, 95)), 2),
@@ -269,7 +240,7 @@ def bench_scale(n: int = 1_000_000, *, settings=None, queries: int = 200, k: int
         "exact_search_s": round(gt_time, 1), "total_s": round(time.perf_counter() - t_all, 1),
         "unique_ids_in_index": int(len(np.unique(keys))), "dim": int(index.d), "vectors": vectors.fingerprint,
         "profiles": profiles, "occupations": len(bags.codes), "competences": len(chunker.col), "seed": seed,
-        **snap, "rss_peak_final_mb": round(_peak_rss_mb(), 0),
+        **snap, "rss_peak_final_mb": round(peak_rss_mb(), 0),
     }
 
 
@@ -293,8 +264,6 @@ def _snapshot_roundtrip(index, vectors, settings, say) -> dict:
     """Write the built index as a durable snapshot and load it back, through VacancyIndex itself."""
     import shutil
     import tempfile
-
-    from indexer.storage.vacancy_index import VacancyIndex
 
     base = Path(settings.var_dir) / "bench" if settings is not None else Path(tempfile.gettempdir())
     base.mkdir(parents=True, exist_ok=True)
@@ -320,45 +289,3 @@ def _snapshot_roundtrip(index, vectors, settings, say) -> dict:
                 "snapshot_mb": round(size / 2**20, 0)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def register_bench(bench_app) -> None:
-    """Add ``scale`` to the ``cmatch bench`` group."""
-    import typer
-
-    from cmatch.output import print_json
-
-    @bench_app.command("scale")
-    def bench_scale_command(
-        n: int = typer.Option(1_000_000, "--n", min=1000, help="Aantal synthetische vacatures."),
-        queries: int = typer.Option(200, "--queries", min=20, help="Zoekvragen (afstemmen én meten, elk zoveel)."),
-        nlist: int = typer.Option(0, "--nlist", help="IVF-lijsten (0 = ongeveer √n)."),
-        flat_codes: bool = typer.Option(False, "--ivf-flat", help="IVF zonder SQ8 (float32-codes)."),
-        threads: int = typer.Option(2, "--threads", help="Kernen voor het bouwen."),
-        search_threads: int = typer.Option(1, "--search-threads", help="Threads per zoekvraag bij de meting."),
-        seed: int = typer.Option(42, "--seed"),
-        vector_source: str = typer.Option("auto", "--vectors", help="auto | hashed | labels (competentievectoren)."),
-        as_json: bool = typer.Option(False, "--json"),
-    ) -> None:
-        """Vacature-index op schaal: bouwtijd, p95-latentie, recall@20 t.o.v. exact zoeken, geheugen."""
-        from indexer.settings import get_settings
-
-        res = bench_scale(n, settings=get_settings(), queries=queries, nlist=nlist, sq8=not flat_codes,
-                          threads=threads, search_threads=search_threads, seed=seed, vector_source=vector_source,
-                          progress=not as_json)
-        if as_json:
-            print_json(res)
-            return
-        for key, value in res.items():
-            typer.echo(f"{key:>28}: {value}")
-
-
-def register(app) -> None:
-    """For ``cmatch.cli.COMMAND_GROUPS``: add ``scale`` to the ``bench`` group (made if missing)."""
-    import typer
-
-    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
-    if bench is None:
-        bench = typer.Typer(help="Metingen (latentie, kwaliteit, schaal).", no_args_is_help=True)
-        app.add_typer(bench, name="bench")
-    register_bench(bench)

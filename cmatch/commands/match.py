@@ -1,4 +1,4 @@
-"""Matching commands: match, orient, vacancy check/draft/suggest, imports, demo data, bench.
+"""Matching commands: match, orient, vacancy check/draft/suggest, imports, demo data.
 
 Mounted by ``cmatch.cli`` (``COMMAND_GROUPS``)::
 
@@ -8,7 +8,6 @@ Mounted by ``cmatch.cli`` (``COMMAND_GROUPS``)::
     cmatch vacancy check FILE.json [--json]      cmatch vacancy draft FILE.txt    cmatch vacancy suggest OP-CODE
     cmatch vacancies import FILE.jsonl           cmatch portfolios import FILE.jsonl
     cmatch demo generate [--vacancies 20000 --portfolios 5000 --seed 42]
-    cmatch bench match [--json]
 """
 from __future__ import annotations
 
@@ -378,25 +377,6 @@ def demo_generate(
     typer.echo(f"Totaal {out['total_seconds']}s")
 
 
-# ---------------------------------------------------------------------- bench
-def bench_match_command(
-    queries: int = typer.Option(200, "--queries", "-n", min=10, help="Aantal zoekvragen (portfolio's)."),
-    top: int = typer.Option(20, "--top", "-k"),
-    threads: int = typer.Option(2, "--threads", help="Rekenkernen (BLAS/OpenMP) voor de meting."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Latentie van 'match vacancies' (top-20, warm): p50/p95/p99 in ms."""
-    from eval.bench_match import bench_match
-
-    res = bench_match(_services(), queries=queries, top=top, threads=threads)
-    if as_json:
-        print_json(res)
-        return
-    typer.echo(f"match vacancies top-{top} over {res['n_vacancies']} vacatures, {res['queries']} zoekvragen, "
-               f"{res['threads']} kernen: p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms, p99 {res['p99_ms']} ms "
-               f"(doel p95 <= 50 ms: {'ok' if res['p95_ms'] <= 50 else 'NIET gehaald'})")
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(match_app, name="match")
     app.command("orient")(orient)
@@ -404,9 +384,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(portfolios_app, name="portfolios")
     app.add_typer(demo_app, name="demo")
-    # `bench` may already be a group of cmatch.commands.eval (bench extract): add to it, else create it.
-    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
-    if bench is None:
-        bench = typer.Typer(help="Metingen (latentie, kwaliteit).", no_args_is_help=True)
-        app.add_typer(bench, name="bench")
-    bench.command("match")(bench_match_command)
