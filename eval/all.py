@@ -58,7 +58,7 @@ def git_commit(root: Path | None = None) -> str:
 def synthetic_store(services, *, vacancies: int = SYN_VACANCIES, portfolios: int = SYN_PORTFOLIOS,
                     seed: int = SYN_SEED, progress: bool = False):
     """The benchmark's own repository of synthetic records (generated and imported once)."""
-    from indexer.storage.repository import SqliteVacancyRepository
+    from indexer.storage.sqlite import SqliteVacancyRepository
 
     tax = services.match_taxonomy
     folder = Path(services.settings.var_dir) / "eval" / f"synthetic-{tax.version}-s{seed}-{vacancies}x{portfolios}"

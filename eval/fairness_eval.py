@@ -98,7 +98,7 @@ def make_clones(base, seed: int = SEED) -> list[tuple[object, dict[str, str]]]:
 def exposure_by_group(tax, near, vacancies, portfolios, *, n_bases: int = N_BASES,
                       per_base: int = VACANCIES_PER_BASE, seed: int = SEED, top: int = TOP) -> dict:
     """See the module docstring. ``vacancies``/``portfolios``: the synthetic records (lists)."""
-    from indexer.storage.repository import SqliteVacancyRepository
+    from indexer.storage.sqlite import SqliteVacancyRepository
     from matcher.matching.engine import MatchEngine, pseudonym
 
     t0 = time.perf_counter()

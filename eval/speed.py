@@ -100,7 +100,7 @@ def sample_people(portfolios, n: int) -> list:
 
 class ReplicatedRepository:
     """A read-only repository of ``replicas`` copies of ``base`` vacancies (new ids, jittered
-    places), built lazily; enough of :class:`indexer.storage.repository.VacancyRepository` for the
+    places), built lazily; enough of :class:`indexer.storage.protocol.VacancyRepository` for the
     match engine."""
 
     def __init__(self, base, replicas: int = REPLICAS, seed: int = 7, portfolios=()):

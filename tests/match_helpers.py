@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from indexer.storage.repository import SqliteVacancyRepository
+from indexer.storage.sqlite import SqliteVacancyRepository
 from indexer.domain import (Evidence, LanguageSkill, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
 from matcher.geo import locate
 from matcher.matching.engine import MatchEngine

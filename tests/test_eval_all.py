@@ -143,7 +143,7 @@ def _bench_dir(root: Path) -> Path:
 
 def _mini_repo(tax):
     """A few synthetic vacancies and portfolios per miniature occupation (seeded)."""
-    from indexer.storage.repository import SqliteVacancyRepository
+    from indexer.storage.sqlite import SqliteVacancyRepository
     from indexer.domain import LanguageSkill, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence
     from matcher.geo import locate
 

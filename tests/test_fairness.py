@@ -62,7 +62,7 @@ def test_anonymised_view_shows_no_protected_field():
 
 def test_exposure_spreading_rotates_near_ties():
     tax = taxonomy()
-    from indexer.storage.repository import SqliteVacancyRepository
+    from indexer.storage.sqlite import SqliteVacancyRepository
 
     repo = SqliteVacancyRepository(":memory:")
     base = vacancies()[1]   # V2 magazijnmedewerker
@@ -119,7 +119,7 @@ def test_counterfactual_invariance_on_synthetic_data(tmp_path):
     from indexer.taxonomy.build import ensure_store
     from indexer.settings import get_settings
     from indexer.taxonomy.store import TaxonomyStore
-    from indexer.storage.repository import SqliteVacancyRepository
+    from indexer.storage.sqlite import SqliteVacancyRepository
     from matcher.ingest import Resolver, portfolio_from_input, vacancy_from_input
     from matcher.matching.near import MatchTaxonomy
     from eval.synthetic import SyntheticGenerator

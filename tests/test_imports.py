@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.storage.repository import SqliteVacancyRepository
+from indexer.storage.sqlite import SqliteVacancyRepository
 from matcher.ingest import Resolver, import_jsonl, portfolio_from_input, read_portfolio_file, schemas
 
 from tests.match_helpers import taxonomy

@@ -256,7 +256,7 @@ def test_near_table_from_label_vectors():
 def test_engine_snapshot_cache(tmp_path):
     from matcher.matching.engine import MatchEngine
     from tests.match_helpers import near_table, taxonomy
-    from indexer.storage.repository import SqliteVacancyRepository
+    from indexer.storage.sqlite import SqliteVacancyRepository
 
     repo = SqliteVacancyRepository(tmp_path / "app.sqlite")
     repo.upsert_vacancies(vacancies())
