@@ -4,9 +4,14 @@ from __future__ import annotations
 import pytest
 
 from indexer.domain import LanguageSkill, Vacancy
-from matcher.drafting.drafting import VacancyDrafting, check_text, diploma_level
+from indexer.lazy import Lazy
+from matcher.drafting import VacancyDrafting, check_text, diploma_level
 
-from tests.match_helpers import services, vc, world
+from tests.match_helpers import vc, world
+
+
+def drafting(tax, repo, engine) -> VacancyDrafting:
+    return VacancyDrafting(Lazy.of(tax), Lazy.of(repo), Lazy.of(engine))
 
 
 def cats(title, text, diplomas=None):
@@ -108,10 +113,10 @@ def test_diploma_levels():
 
 def test_requirement_impacts_count_removed_candidates():
     tax, repo, engine = world()
-    drafting = VacancyDrafting(services(tax, repo, engine))
+    d = drafting(tax, repo, engine)
     v = Vacancy("D1", "Magazijnmedewerker (m/v/x)", competences=[vc("SK-L"), vc("SK-V")], driving_licence="B",
                 languages=[LanguageSkill("nl", "C1")], regimes=["shifts"], diplomas=["bachelordiploma"])
-    res = drafting.check(v)
+    res = d.check(v)
     assert res.pool_size == 2                                         # P1 (SK-L) and P4 (SK-L, SK-V)
     imp = {r.kind + ":" + r.value: r.removes for r in res.requirements}
     assert imp["licence:B"] == 1                                      # P4 has no licence
@@ -124,11 +129,11 @@ def test_requirement_impacts_count_removed_candidates():
 
 def test_suggest_from_profile():
     tax, repo, engine = world()
-    res = VacancyDrafting(services(tax, repo, engine)).suggest("OP-1")
+    res = drafting(tax, repo, engine).suggest("OP-1")
     assert [s.competence_id for s in res.essential] == ["SK-H", "SK-L", "KN-V"]
     assert [s.competence_id for s in res.optional] == ["SK-V"]
     assert res.shortage is not None
-    assert VacancyDrafting(services(tax, repo, engine)).suggest("OP-999") is None
+    assert drafting(tax, repo, engine).suggest("OP-999") is None
 
 
 def test_one_diploma_warning_per_sentence_but_every_age_problem():
@@ -139,7 +144,7 @@ def test_one_diploma_warning_per_sentence_but_every_age_problem():
 
 def test_draft_without_index_still_checks_wording():
     tax, repo, engine = world()
-    res = VacancyDrafting(services(tax, repo, engine)).draft(
+    res = drafting(tax, repo, engine).draft(
         "Heftruckchauffeur\nJe komt in een jong en dynamisch team.", occupation="OP-1")
     assert res.vacancy.occupation_codes == ["OP-1"] and res.notes
     assert ("age", "jong en dynamisch team") in [(w.category, w.span.text) for w in res.check.warnings]
