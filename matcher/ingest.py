@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, PERSONAL_FIELDS, REGIMES,
                      VACANCY_EVIDENCE_SOURCES, Evidence,
                      LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
 from matcher.geo import locate
+from matcher.matching.factors import preference_specs
 from matcher.matching.near import MatchTaxonomy
 
 REGIME_ALIASES = {"voltijds": "full_time", "fulltime": "full_time", "full-time": "full_time",
@@ -195,6 +196,24 @@ class VacancyIn(_Model):
         return _contract(v)
 
 
+def _preferences_model() -> type[BaseModel]:
+    """A portfolio's ``preferences``: exactly the keys the score factors declare, each one of its values."""
+    specs = preference_specs()
+
+    def check(cls, v: Any, info) -> Any:
+        v = v.strip().lower() if isinstance(v, str) else v
+        if v is not None and v not in specs[info.field_name].values:
+            raise ValueError(f"onbekende waarde '{v}' (kies uit {', '.join(specs[info.field_name].values)})")
+        return v
+
+    validators = {"_check": field_validator(*specs, mode="before")(check)} if specs else {}
+    return create_model("PreferencesIn", __base__=_Model, __validators__=validators,
+                        **{k: (Literal[p.values] | None, Field(None, description=p.description)) for k, p in specs.items()})
+
+
+PreferencesIn = _preferences_model()
+
+
 class PortfolioIn(_Model):
     """One portfolio (one line of a portfolios JSONL file, or a ``--portfolio`` file).
 
@@ -215,6 +234,7 @@ class PortfolioIn(_Model):
     personal: dict[str, Any] = Field(default_factory=dict, description="never used for scoring")
     synthetic: bool = False
     extra: dict[str, Any] = Field(default_factory=dict)
+    preferences: PreferencesIn = Field(default_factory=PreferencesIn, description="wishes the score factors read")
 
     @model_validator(mode="before")
     @classmethod
@@ -285,8 +305,7 @@ class Resolver:
 
 
 def _location(loc: LocationIn) -> Location:
-    full = locate(postcode=loc.postcode or None, municipality=loc.municipality or None, province=loc.province or None)
-    return full
+    return locate(postcode=loc.postcode or None, municipality=loc.municipality or None, province=loc.province or None)
 
 
 def _pydantic_errors(exc: ValidationError) -> list[str]:
@@ -366,7 +385,7 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
                   location=_location(m.location), max_distance_km=m.max_distance_km, regimes=m.regimes,
                   contract_types=m.contract_types, driving_licences=[x.upper() for x in m.driving_licences],
                   languages=[LanguageSkill(l.code, l.level) for l in m.languages], personal=dict(m.personal),
-                  synthetic=m.synthetic, extra=dict(m.extra))
+                  synthetic=m.synthetic, extra=dict(m.extra), preferences=m.preferences.model_dump(exclude_none=True))
     return p, []
 
 
@@ -461,16 +480,6 @@ def schemas() -> dict[str, dict]:
     p["properties"].update({k: {"description": "personal field: stored in `personal`, never scored"}
                             for k in PERSONAL_FIELDS})
     return {"vacancy": v, "portfolio": p}
-
-
-def write_schemas(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name, schema in schemas().items():
-        path = folder / f"{name}.schema.json"
-        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        out.append(path)
-    return out
 
 
 def read_portfolio_file(path: Path | str, resolver: Resolver, extractor=None) -> Portfolio:
