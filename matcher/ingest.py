@@ -297,21 +297,34 @@ def _pydantic_errors(exc: ValidationError) -> list[str]:
     return out
 
 
-def vacancy_from_input(data: dict, resolver: Resolver) -> tuple[Vacancy | None, list[str]]:
-    """Validate one vacancy document; ``(vacancy, [])`` or ``(None, reasons)``."""
+def _validated(model: type[BaseModel], data: dict, resolver: Resolver, occupations: str) -> tuple[Any, list[str]]:
+    """``(record, errors)``: ``(None, schema errors)``, else the record and the unknown codes of its
+    ``occupations`` field."""
     try:
-        m = VacancyIn.model_validate(data)
+        m = model.model_validate(data)
     except ValidationError as exc:
         return None, _pydantic_errors(exc)
     errors: list[str] = []
-    for code in m.occupation_codes:
-        resolver.occupation(code, errors, "occupation_codes")
-    comps: dict[str, VacancyCompetence] = {}
-    for k, c in enumerate(m.competences):
+    for code in getattr(m, occupations):
+        resolver.occupation(code, errors, occupations)
+    return m, errors
+
+
+def _resolved(resolver: Resolver, items: list, errors: list[str]) -> Iterator[tuple[Any, str, str]]:
+    """``(input competence, id, label)`` of each competence the resolver finds; the rest go to ``errors``."""
+    for k, c in enumerate(items):
         got = resolver.competence(c.id, c.label, errors, f"competences.{k}")
-        if got is None:
-            continue
-        cid, label = got
+        if got is not None:
+            yield c, *got
+
+
+def vacancy_from_input(data: dict, resolver: Resolver) -> tuple[Vacancy | None, list[str]]:
+    """Validate one vacancy document; ``(vacancy, [])`` or ``(None, reasons)``."""
+    m, errors = _validated(VacancyIn, data, resolver, "occupation_codes")
+    if m is None:
+        return None, errors
+    comps: dict[str, VacancyCompetence] = {}
+    for c, cid, label in _resolved(resolver, m.competences, errors):
         old = comps.get(cid)
         if old is not None and old.importance == "essential":
             continue
@@ -329,19 +342,11 @@ def vacancy_from_input(data: dict, resolver: Resolver) -> tuple[Vacancy | None, 
 
 def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tuple[Portfolio | None, list[str]]:
     """Validate one portfolio document; ``cv_text`` is run through ``extractor`` when given."""
-    try:
-        m = PortfolioIn.model_validate(data)
-    except ValidationError as exc:
-        return None, _pydantic_errors(exc)
-    errors: list[str] = []
-    for code in m.preferred_occupations:
-        resolver.occupation(code, errors, "preferred_occupations")
+    m, errors = _validated(PortfolioIn, data, resolver, "preferred_occupations")
+    if m is None:
+        return None, errors
     comps: dict[str, PortfolioCompetence] = {}
-    for k, c in enumerate(m.competences):
-        got = resolver.competence(c.id, c.label, errors, f"competences.{k}")
-        if got is None:
-            continue
-        cid, label = got
+    for c, cid, label in _resolved(resolver, m.competences, errors):
         ev = [Evidence(**e.model_dump()) for e in c.evidence] or [Evidence("self_declared")]
         if cid in comps:
             comps[cid].evidence.extend(ev)
