@@ -6,7 +6,8 @@ import json
 import pytest
 
 from indexer.model.encoder import load_encoder
-from indexer.label_index import ACTIVE_FILE, IndexSet, LabelIndex, active_folder, build_indexes, model_fingerprint
+from indexer.label_index import ACTIVE_FILE, IndexSet, LabelIndex, active_folder, build_indexes
+from indexer.model.fingerprint import model_fingerprint
 from indexer.taxonomy.store import TaxonomyStore
 
 pytestmark = pytest.mark.slow

