@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from indexer.taxonomy.loaders import INPUTS  # noqa: E402
+from indexer.taxonomy.sources import INPUTS  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "fixtures"
@@ -46,7 +46,7 @@ def mini_data_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     """The converted bundled base model (converted once into var/model when missing)."""
-    from indexer.model.convert import ensure_model
+    from indexer.model.check import ensure_model
 
     s = Settings.from_env()
     return ensure_model(dataclasses.replace(s, model=str(s.bundled_model_dir)))
@@ -62,14 +62,14 @@ def mini_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> 
 
 @pytest.fixture(scope="session")
 def mini_services(mini_settings: Settings):
-    """Services over the miniature: store and label indexes built with the real model."""
-    from indexer.taxonomy.build import ensure_store
+    """Components over the miniature: store and label indexes built with the real model."""
+    from indexer.label_index import build_indexes
     from indexer.model.encoder import load_encoder
-    from indexer.label_index import build_indexes, model_fingerprint
-    from indexer.taxonomy.store import TaxonomyStore
-    from api.wiring import Services
+    from indexer.model.fingerprint import model_fingerprint
+    from indexer.taxonomy.store import TaxonomyStore, ensure_store
+    from api.wiring import Components
 
     ensure_store(mini_settings, progress=False)
     build_indexes(TaxonomyStore(mini_settings.store_path), load_encoder(mini_settings), mini_settings.index_dir,
                   model_id=model_fingerprint(mini_settings.model), progress=False)
-    return Services(mini_settings)
+    return Components(mini_settings)

@@ -116,7 +116,7 @@ def test_scoring_code_never_reads_personal():
 @pytest.mark.slow
 def test_counterfactual_invariance_on_synthetic_data(tmp_path):
     """On generated data with the real taxonomy (needs the data directory)."""
-    from indexer.taxonomy.build import ensure_store
+    from indexer.taxonomy.store import ensure_store
     from indexer.settings import get_settings
     from indexer.taxonomy.store import TaxonomyStore
     from indexer.storage.sqlite import SqliteVacancyRepository

@@ -140,7 +140,7 @@ def test_schema_files_in_sync_with_models():
 
 
 def test_cv_text_goes_through_the_extractor_with_spans():
-    from matcher.extraction.extractor import ExtractedCompetence, Extraction, Span
+    from matcher.extraction import ExtractedCompetence, Extraction, Span
 
     class FakeExtractor:
         def extract(self, text, kind="free", min_confidence=None):
@@ -166,7 +166,7 @@ def test_cv_text_goes_through_the_extractor_with_spans():
 
 @pytest.mark.slow
 def test_synthetic_generation_is_deterministic_labelled_and_valid(tmp_path):
-    from indexer.taxonomy.build import ensure_store
+    from indexer.taxonomy.store import ensure_store
     from indexer.settings import get_settings
     from indexer.taxonomy.store import TaxonomyStore
     from matcher.geo import province_of

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from indexer.domain import Portfolio
-from matcher.matching.factors import MatchOptions, PairFeatures, all_factors
+from matcher.matching.factors import ENGINE_FEATURES, MatchOptions, PairFeatures, Pairs, all_factors
 from matcher.geo import distance_km, locate, province_of
 from matcher.orientation import Orientation
 
@@ -176,9 +177,27 @@ def test_index_reloads_after_import(mini):
     assert "V9" in engine.score_all_vacancies(portfolios()[0])
 
 
-def test_features_have_no_personal_columns():
-    names = {f.name for f in dataclasses.fields(PairFeatures)}
-    assert not names & {"name", "age", "gender", "nationality", "diploma", "origin", "personal"}
+def test_features_have_no_personal_columns(mini):
+    _, _, engine = mini
+    f, _ = engine.candidate_pool_features(vacancies()[0])
+    assert isinstance(f, PairFeatures) and set(ENGINE_FEATURES) <= set(f.columns)
+    encoded = {name for side in (engine.vac, engine.port) for cols in side.columns.values() for name in cols}
+    personal = {"name", "age", "gender", "nationality", "diploma", "origin", "personal"}
+    assert not (set(f.columns) | encoded) & personal
+
+
+def test_factor_features_do_not_collide(mini):
+    """Each factor adds its own feature names (a clash would silently overwrite another's)."""
+    _, _, engine = mini
+    engine.ensure_built()
+    seen = set(ENGINE_FEATURES)
+    pside = engine._portfolio_side(portfolios()[0])
+    for fac in all_factors():
+        pairs = Pairs(engine.vac.n, engine.vac.columns[fac.name], slice(None), pside.columns[fac.name],
+                      np.array([0]), True, engine.ctx)
+        names = set(fac.features(pairs))
+        assert not names & seen, fac.name
+        seen |= names
 
 
 # ------------------------------------------------------------------ orientation
@@ -277,7 +296,7 @@ def test_cli_end_to_end(tmp_path, monkeypatch):
 
     from typer.testing import CliRunner
 
-    from indexer.taxonomy.build import ensure_store
+    from indexer.taxonomy.store import ensure_store
     from indexer.settings import get_settings
 
     real = get_settings()

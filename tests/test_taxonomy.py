@@ -6,24 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from indexer.taxonomy.build import ensure_store, store_is_current
-from indexer.taxonomy.loaders import (
-    INPUTS,
-    DataError,
-    clean_title,
+from indexer.taxonomy.sources import INPUTS, load_taxonomy
+from indexer.taxonomy.sources.common import DataError, clean_title, normalise_title, split_labels
+from indexer.taxonomy.sources.competent import (
     load_competent_competences,
     load_competent_occupations,
-    load_esco_occupations,
-    load_esco_relations,
-    load_esco_skills,
     load_occupation_map,
-    load_shortage,
-    load_taxonomy,
-    normalise_title,
-    split_labels,
 )
+from indexer.taxonomy.sources.esco import load_esco_occupations, load_esco_relations, load_esco_skills
+from indexer.taxonomy.sources.shortage import load_shortage
 from indexer.taxonomy.profiles import derive_profiles
-from indexer.taxonomy.store import TaxonomyStore, build_store
+from indexer.taxonomy.store import TaxonomyStore, build_store, ensure_store, store_is_current
 
 E = "http://data.europa.eu/esco/occupation/"
 S = "http://data.europa.eu/esco/skill/"

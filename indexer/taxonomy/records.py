@@ -5,10 +5,13 @@ Identifiers are the source's own: Competent codes (``OP-202``, ``SK-4793``, ``KN
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-Source = Literal["competent", "esco"]
+#: The scheme an item comes from: the :attr:`Scheme.name` of its source ("esco", "competent").
+Source = str
 CompetenceKind = Literal["knowledge", "skill", "soft_skill"]
 Importance = Literal["essential", "optional"]
 MappingRelation = Literal["exactMatch", "closeMatch", "narrowMatch", "broadMatch"]
@@ -57,7 +60,8 @@ class Competence:
 
 @dataclass(frozen=True)
 class Mapping:
-    """A crosswalk pair; ``relation`` is read from ESCO's side (see the SOURCE.md)."""
+    """A crosswalk pair between a national scheme's code and an ESCO URI; ``relation`` is read
+    from ESCO's side (see the SOURCE.md)."""
 
     competent_code: str
     esco_uri: str
@@ -101,13 +105,49 @@ class ProfileItem:
 
 @dataclass
 class Taxonomy:
-    """Everything the loaders read from the data directory, before it goes to the store."""
+    """Everything the loaders read from the data directory, before it goes to the store.
 
-    occupations: dict[str, Occupation]
-    competences: dict[str, Competence]
-    occupation_map: list[Mapping]
-    competence_map: list[Mapping]
-    occupation_skills: list[OccupationSkill]
-    shortage: list[ShortageEntry]
-    versions: dict[str, str]
-    checksums: dict[str, str]
+    Starts empty; each :class:`Scheme` adds its part in turn.
+    """
+
+    occupations: dict[str, Occupation] = field(default_factory=dict)
+    competences: dict[str, Competence] = field(default_factory=dict)
+    occupation_map: list[Mapping] = field(default_factory=list)
+    competence_map: list[Mapping] = field(default_factory=list)
+    occupation_skills: list[OccupationSkill] = field(default_factory=list)
+    shortage: list[ShortageEntry] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file of the data directory: where it lies, the columns it must have, what it is."""
+
+    key: str
+    path: str
+    columns: tuple[str, ...]
+    what: str
+    required: bool = True
+
+    def at(self, data_dir: Path) -> Path:
+        return Path(data_dir) / self.path
+
+
+#: ``load(data_dir, taxonomy, step)`` adds a scheme's items to ``taxonomy`` (calling ``step``
+#: with the name of each part it finished) and returns the version it read.
+SchemeLoader = Callable[[Path, Taxonomy, Callable[[str], None]], str]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A taxonomy source: its input files and how it adds itself to the taxonomy.
+
+    A new taxonomy is one module under :mod:`indexer.taxonomy.sources` that defines a
+    ``SCHEME`` and is listed in :data:`indexer.taxonomy.sources.SCHEMES`.
+    """
+
+    name: str
+    inputs: tuple[InputFile, ...]
+    steps: tuple[str, ...]  # progress labels, one per ``step`` call
+    load: SchemeLoader

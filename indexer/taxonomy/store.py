@@ -1,4 +1,5 @@
-"""The taxonomy store: one SQLite file, built into a temporary file and renamed into place.
+"""The taxonomy store: one SQLite file, built into a temporary file and renamed into place,
+and rebuilt only when the input files change (:func:`ensure_store`).
 
 Schema (also in the README):
 
@@ -28,7 +29,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.settings import Settings
+from indexer.taxonomy.profiles import derive_profiles
 from indexer.taxonomy.records import Competence, Occupation, ProfileItem, Taxonomy
+from indexer.taxonomy.sources import input_checksums, load_taxonomy
 
 SCHEMA_VERSION = "1"
 
@@ -223,9 +227,6 @@ class TaxonomyStore:
             return None
         return ShortageInfo(row["shortage_title"], row["shortage_sector"], bool(row["shortage_decree"]), row["shortage_via"])
 
-    def shortage_entries(self) -> list[dict[str, object]]:
-        return [dict(r) for r in self.con.execute("SELECT * FROM shortage ORDER BY rowid")]
-
     def esco_for_competent(self, code: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.con.execute(
             "SELECT esco_uri, relation FROM occupation_map WHERE competent_code = ? ORDER BY esco_uri", (code,))]
@@ -281,3 +282,24 @@ class TaxonomyStore:
         if con is not None:
             con.close()
             self._local.con = None
+
+
+def store_is_current(path: Path, data_dir: Path) -> bool:
+    """True when the store exists and was built from exactly these input files."""
+    if not path.exists():
+        return False
+    try:
+        meta = TaxonomyStore(path).meta()
+    except Exception:  # a corrupt or foreign file is rebuilt
+        return False
+    return (meta.get("schema_version") == SCHEMA_VERSION
+            and json.loads(meta.get("input_checksums", "{}")) == input_checksums(data_dir))
+
+
+def ensure_store(settings: Settings, *, force: bool = False, progress: bool = True) -> bool:
+    """Build the taxonomy store if missing or stale; return whether it was built."""
+    if not force and store_is_current(settings.store_path, settings.data_dir):
+        return False
+    tax = load_taxonomy(settings.data_dir, progress=progress)
+    build_store(tax, derive_profiles(tax), settings.store_path)
+    return True
