@@ -19,7 +19,7 @@ def index_build(
     as_json: bool = typer.Option(False, "--json", help="Verslag als JSON."),
 ) -> None:
     """Bouw model, taxonomie-opslag en indexen uit de datamap (CMATCH_DATA); wat al actueel is, wordt overgeslagen."""
-    from indexer.taxonomy.build import build_all
+    from cmatch.pipeline import build_all
 
     report = build_all(get_settings(), force=force, progress=not as_json)
     if as_json:
@@ -52,12 +52,12 @@ def model_build(
     het en stem het standaardmodel fijn op de taxonomie (alleen wat ontbreekt of verouderd is)."""
     import dataclasses
 
-    from indexer.model.convert import ensure_model
+    from cmatch.pipeline import prepare_model
 
     settings = get_settings()
     if base:
         settings = dataclasses.replace(settings, model=str(settings.bundled_model_dir))
-    path = ensure_model(settings)
+    path = prepare_model(settings)
     check = next((f for f in (path / "FINETUNE.json", path / "model_check.json") if f.exists()), path / "-")
     result = json.loads(check.read_text()) if check.exists() else {"model": str(path)}
     if as_json:
@@ -73,16 +73,16 @@ def model_train(
 ) -> None:
     """Stem het standaardmodel fijn op de taxonomie (als dat ontbreekt of verouderd is) en train de
     query-adapter en de kalibratie voor de extractie. Leest alleen de taxonomie, nooit een benchmark."""
-    from indexer.model.finetune import MANIFEST, ensure_tuned
-    from indexer.model.convert import is_model_folder
-    from indexer.model.adapter import train
+    from cmatch.pipeline import ensure_tuned, train_adapter
+    from indexer.model.check import is_model_folder
+    from indexer.model.finetune import MANIFEST
 
     settings = get_settings()
     finetune = None
     if is_model_folder(settings.model, settings.tuned_model_dir):
         path = ensure_tuned(settings, force=force, progress=not as_json)
         finetune = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    manifest = train(settings, progress=not as_json)
+    manifest = train_adapter(settings, progress=not as_json)
     out = {"finetune": finetune, "adapter": manifest}
     if as_json:
         print_json(out)

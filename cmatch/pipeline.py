@@ -1,0 +1,124 @@
+"""The build pipeline: base model -> taxonomy store -> fine-tune -> label indexes -> query adapter
+-> extraction calibration, each step skipped when its inputs are unchanged.
+
+It sits above the matcher because the calibration is fitted with the matcher's lexical scores
+and embedding cache; every step below it only makes or loads its own artefact.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from api.wiring import Components
+from indexer.label_index import activate, build_indexes, ensure_ann, index_version
+from indexer.model.adapter import HPARAMS, calibration_path, fit_adapter, heldout_accuracy, is_trained, save_adapter
+from indexer.model.check import ensure_model, is_model_folder
+from indexer.model.encoder import load_encoder
+from indexer.model.finetune import finetune, is_current
+from indexer.model.fingerprint import model_fingerprint
+from indexer.model.pairs import SEED, build_pairs
+from indexer.settings import Settings, get_settings
+from indexer.taxonomy.store import TaxonomyStore, ensure_store
+from matcher.extraction.calibration import fit_calibration
+from matcher.search.ranking import EmbeddingCache
+
+
+@dataclass
+class BuildReport:
+    store_built: bool
+    index_version: str
+    index_built: bool
+    seconds: float
+    counts: dict[str, int]
+    adapter_trained: bool = False
+
+
+def ensure_tuned(settings: Settings | None = None, *, force: bool = False, progress: bool = True) -> Path:
+    """The fine-tuned model folder, made (base model and store first) when missing or stale."""
+    settings = settings or get_settings()
+    base = ensure_model(dataclasses.replace(settings, model=str(settings.bundled_model_dir)))
+    ensure_store(settings, progress=progress)
+    if force or not is_current(settings, base):
+        finetune(settings, base, progress=progress)
+    return settings.tuned_model_dir
+
+
+def prepare_model(settings: Settings) -> Path:
+    """The configured model made usable: the fine-tuned folder made when missing or stale, the
+    bundled one converted and checked; any other model as it is."""
+    if is_model_folder(settings.model, settings.tuned_model_dir):
+        return ensure_tuned(settings)
+    return ensure_model(settings)
+
+
+def train_adapter(settings: Settings | None = None, *, progress: bool = True, hp: dict | None = None) -> dict:
+    """Train the query adapter and fit the extraction calibration on its held-out pairs; returns
+    the adapter's manifest (with the calibration). Reads the taxonomy store only."""
+    started = time.time()
+    settings = settings or get_settings()
+    hp = {**HPARAMS, **(hp or {})}
+    ensure_store(settings, progress=progress)
+    components = Components(settings)
+    pairs, counts = build_pairs(components.store, random.Random(SEED), hp["max_pairs"])
+    cache = EmbeddingCache(settings, components.encoder_handle, components.indexes_handle)
+    Q = cache.queries([p[0] for p in pairs], progress=progress)
+    P = cache.passages([p[1] for p in pairs], progress=progress)
+    concepts = {c: i for i, c in enumerate(dict.fromkeys(p[2] for p in pairs))}
+    C = np.array([concepts[p[2]] for p in pairs], dtype=np.int64)
+    n_hold = max(1, int(len(pairs) * hp["heldout_fraction"]))
+    tr, ho = slice(n_hold, None), slice(0, n_hold)
+    adapter = fit_adapter(Q[tr], P[tr], C[tr], hp, SEED)
+    # held-out check: nearest positive among all distinct positives
+    pos_texts = list(dict.fromkeys(p[1] for p in pairs))
+    pos_idx = {t: i for i, t in enumerate(pos_texts)}
+    P_all = cache.passages(pos_texts)
+    target = np.array([pos_idx[p[1]] for p in pairs[:n_hold]])
+    before = heldout_accuracy(Q[ho], P_all, target)
+    after = heldout_accuracy(adapter.apply_queries(Q[ho]), P_all, target)
+    calibration = fit_calibration(Q[ho], adapter, P_all, target, [pairs[i][0] for i in range(n_hold)], pos_texts)
+
+    meta = components.store.meta()
+    manifest = {
+        "model": model_fingerprint(settings.model), "pairs": counts, "n_pairs": len(pairs),
+        "heldout": n_hold, "heldout_top1_before": round(before, 4), "heldout_top1_after": round(after, 4),
+        "hparams": hp, "seed": SEED, "input_checksums": json.loads(meta.get("input_checksums", "{}")),
+        "reads": "taxonomy store only (no benchmark file)",
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "seconds": round(time.time() - started, 1),
+    }
+    save_adapter(settings, adapter, manifest)
+    calibration_path(settings).write_text(json.dumps(calibration, indent=2), encoding="utf-8")
+    manifest["calibration"] = calibration
+    return manifest
+
+
+def build_all(settings: Settings, *, force: bool = False, progress: bool = True) -> BuildReport:
+    """Model, store, indexes, then the query adapter and extraction calibration, in that order;
+    nothing is rebuilt when inputs are unchanged."""
+    started = time.time()
+    prepare_model(settings)
+    store_built = ensure_store(settings, force=force, progress=progress)
+    store = TaxonomyStore(settings.store_path)
+    model_id = model_fingerprint(settings.model)
+    prefixes = (settings.query_prefix, settings.passage_prefix)
+    version = index_version(store, model_id, prefixes)
+    if not force and (settings.index_dir / version / "manifest.json").exists():
+        ensure_ann(settings.index_dir / version, progress=progress)  # no model needed either
+        activate(settings.index_dir, version)  # current already: no need to load the model
+        built = False
+    else:
+        version, built = build_indexes(
+            store, load_encoder(settings), settings.index_dir, model_id=model_id,
+            prefixes=prefixes, force=force, progress=progress,
+        )
+    trained = False
+    if force or not is_trained(settings):
+        train_adapter(settings, progress=progress)
+        trained = True
+    return BuildReport(store_built, version, built, round(time.time() - started, 1), store.counts(), trained)
