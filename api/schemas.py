@@ -1,7 +1,13 @@
 """Pydantic request and response models: the API's typed boundary."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from indexer.domain import MAX_TEXT_CHARS
+from matcher.ingest import PortfolioIn, VacancyIn
+from matcher.matching.factors import Option, option_specs
 
 
 class ErrorDetail(BaseModel):
@@ -79,17 +85,6 @@ class CompetenceSearchOut(BaseModel):
 
 
 # ====================================================================== shared input pieces
-from typing import Any, Literal  # noqa: E402
-
-from pydantic import ConfigDict, field_validator, model_validator  # noqa: E402
-
-from matcher.ingest import PortfolioIn, VacancyIn  # noqa: E402
-
-from api.errors import MAX_TEXT_CHARS  # noqa: E402
-
-ConstraintMode = Literal["hard", "soft", "off"]
-ConstraintName = Literal["distance", "regime", "contract", "licence", "language"]
-
 
 class PortfolioBody(PortfolioIn):
     """A portfolio as in ``data/schemas/portfolio.schema.json``; ``id`` may be left out for a one-off query."""
@@ -112,13 +107,15 @@ class VacancyDraftBody(VacancyBody):
     title: str = Field("", max_length=300)
 
 
-class MatchOptionsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _option_field(o: Option) -> tuple[Any, Any]:
+    if isinstance(o.default, dict):   # a partial mapping, merged over the default (MatchOptions.from_input)
+        return o.type, Field(default_factory=dict, description=o.description)
+    return o.type, Field(o.default, ge=o.ge, le=o.le, description=o.description)
 
-    constraints: dict[ConstraintName, ConstraintMode] = Field(
-        default_factory=dict, description="Per voorwaarde 'hard' (filter), 'soft' (strafpunt) of 'off'; standaard soft.")
-    shortage_boost: bool = Field(True, description="Knelpuntberoepen iets hoger rangschikken.")
-    spread_exposure: bool = Field(False, description="Blootstelling spreiden over vacatures/kandidaten.")
+
+#: The options a request may set: generated from the factors' declarations (those with ``api=True``).
+MatchOptionsIn = create_model("MatchOptionsIn", __config__=ConfigDict(extra="forbid"),
+                              **{o.name: _option_field(o) for o in option_specs() if o.api})
 
 
 def _exactly_one(obj, a: str, b: str):
@@ -460,3 +457,4 @@ class PortfolioRecord(_Record):
     personal: dict[str, Any] = Field(default_factory=dict)
     synthetic: bool = False
     extra: dict[str, Any] = Field(default_factory=dict)
+    preferences: dict[str, Any] = Field(default_factory=dict, description="Wensen die score-factoren lezen, bv. telewerk.")

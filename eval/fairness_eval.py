@@ -99,7 +99,7 @@ def exposure_by_group(tax, near, vacancies, portfolios, *, n_bases: int = N_BASE
                       per_base: int = VACANCIES_PER_BASE, seed: int = SEED, top: int = TOP) -> dict:
     """See the module docstring. ``vacancies``/``portfolios``: the synthetic records (lists)."""
     from indexer.storage.sqlite import SqliteVacancyRepository
-    from matcher.matching.engine import MatchEngine, pseudonym
+    from matcher.matching.engine import MatchEngine
 
     t0 = time.perf_counter()
     rng = random.Random(seed)
@@ -128,7 +128,7 @@ def exposure_by_group(tax, near, vacancies, portfolios, *, n_bases: int = N_BASE
     repo.upsert_portfolios(list(portfolios) + clones)
     engine = MatchEngine(tax, repo, near, cache_dir=None)
     engine.ensure_built()
-    pseudo = {pseudonym(c.id): c.id for c in clones}
+    pseudo = {engine.candidate_pseudonym(c.id): c.id for c in clones}
     exposure = {d: defaultdict(float) for d in DIMENSIONS}
     slots = {d: defaultdict(int) for d in DIMENSIONS}
     identical = n_pairs = 0

@@ -106,7 +106,7 @@ class Orientation:
         self.ess_total_w = np.asarray(self.ess_w.sum(axis=1)).ravel()
         self.ess_count = np.asarray(self.ess_bin.sum(axis=1)).ravel()
         # vacancies per occupation, with coordinates, for "how many vacancies"
-        self.vac_occ = e.vac.occ
+        self.vac_occ = e.vac.column("affinity", "occ")
         self._built = True
 
     def orient(self, portfolio: Portfolio, *, top: int = 15, broader: bool = False, max_missing: int = 3,
@@ -145,13 +145,12 @@ class Orientation:
         loc = complete(portfolio.location)
         in_range = None
         if e.vac.n and loc.lat is not None and portfolio.max_distance_km is not None:
-            d = haversine_km(loc.lat, loc.lon, e.vac.lat, e.vac.lon)
-            in_range = (np.nan_to_num(d, nan=np.inf) <= portfolio.max_distance_km) | e.vac.remote
+            d = haversine_km(loc.lat, loc.lon, e.vac.column("constraints", "lat"), e.vac.column("constraints", "lon"))
+            in_range = (np.nan_to_num(d, nan=np.inf) <= portfolio.max_distance_km) | e.vac.column("constraints", "remote")
         cov_all = keep_all = credit_vec = None
         if e.vac.n:
-            credit_vec = e._credit_vector(credits)
-            pf = e._all_vacancy_features(e._portfolio_side(portfolio), credit_vec, MatchOptions())
-            cov_all, keep_all = pf.coverage, np.ones(e.vac.n, dtype=bool)
+            credit_vec, cov_all = e.vacancy_coverage(credits)
+            keep_all = np.ones(e.vac.n, dtype=bool)
         cache: dict = {}
         results = []
         for rank, k in enumerate(order, 1):
@@ -167,7 +166,7 @@ class Orientation:
                 elif it.importance == "essential":
                     gaps.append(Gap(it.competence_id, self.tax.label(it.competence_id), "essential", float(it.weight)))
             if cov_all is not None:
-                e._gap_openings(gaps, cov_all, keep_all, credit_vec, MatchOptions().open_threshold, cache)
+                e.gap_openings(gaps, cov_all, keep_all, credit_vec, MatchOptions().open_threshold, cache)
             gaps.sort(key=lambda g: (-g.weight, -(g.opens_vacancies or 0), g.label))
             gaps = gaps[:gap_limit]
             n_vac = int(np.count_nonzero(self.vac_occ == k)) if e.vac.n else 0

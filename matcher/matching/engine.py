@@ -1,16 +1,12 @@
 """Matching in both directions: a person -> vacancies, a vacancy -> candidates. Same scoring.
 
-Retrieval -> rerank -> factors, with the heavy work done when the index is built:
-
-* every stored vacancy becomes a row of a sparse matrix over competence ids (weight 1.0 for
-  essential, 0.35 for optional) plus small arrays for location, regime, contract, licence,
-  languages, occupation and knelpuntberoep;
-* every stored portfolio becomes a row of *credits* (own competences 1, near competences their
-  near credit, see :mod:`matcher.matching.near`) plus the same kind of arrays.
-
-A query is then one sparse matrix-vector product (coverage of every vacancy at once), a few
-numpy operations for the other factors, a partial sort, and explanations for the top ``k``
-only. The index reloads itself when the repository's ``generation`` changes.
+Retrieval -> rerank -> factors, with the heavy work done when the index is built: every stored
+vacancy and portfolio is encoded once (:mod:`matcher.matching.encoding`: competence matrices for
+coverage, and each factor's own columns). A query is then one sparse matrix-vector product
+(coverage of every vacancy at once), each factor's few numpy operations, a partial sort, and
+explanations for the top ``k`` only. The index reloads itself when the repository's
+``generation`` changes; a built index is kept as a snapshot whose key includes the factor set
+(:func:`~matcher.matching.factors.factor_set_version`), so a new factor rebuilds it.
 
 Personal fields (``Portfolio.personal``: name, age, gender, nationality, diploma, ...) are not
 read anywhere in this module.
@@ -20,319 +16,39 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
-import scipy.sparse as sp
 
-from indexer.domain import (CONTRACT_TYPES, LICENCES, REGIMES, class_weight, Location, Portfolio, Vacancy, cefr_rank, licences_held)
-from matcher.matching.factors import MatchOptions, PairDetail, PairFeatures
+from indexer.domain import Portfolio, Vacancy
+from indexer.settings import get_settings
+from matcher.geo import complete
+from matcher.matching.encoding import (PortfolioSide, VacancySide, encode_portfolios, encode_vacancies,
+                                       pair_features)
 from matcher.matching.exposure import ExposureTracker
-from matcher.geo import complete, haversine_km
-from matcher.matching.near import MatchTaxonomy, NearTable, Vocab, sparse_rows
+from matcher.matching.factors import EncodeContext, MatchOptions, PairDetail, PairFeatures, factor_set_version
+from matcher.matching.near import MatchTaxonomy, NearTable, Vocab
+from matcher.matching.occupations import OccupationSpace
 from matcher.matching.scoring import (Gap, MatchResult, MatchResultSet, Scored, breakdown, explain_competences, expand,
-                      score_pairs)
+                                      score_pairs)
 
 log = logging.getLogger(__name__)
 
-BASE_LANGUAGES: tuple[str, ...] = ("nl", "fr", "en", "de")
-NEUTRAL_AFFINITY = 0.5
 RETRIEVE_AFFINITY = 0.5
+#: Snapshot layout of the engine itself; the factor set is added to it (see ``ensure_built``).
+ENGINE_FORMAT = "2"
 
 
-def _regime_mask(regimes: list[str]) -> int:
-    m = 0
-    for r in regimes:
-        if r in REGIMES:
-            m |= 1 << REGIMES.index(r)
-    return m
-
-
-def _contract_mask(types: list[str]) -> int:
-    m = 0
-    for t in types:
-        if t in CONTRACT_TYPES:
-            m |= 1 << CONTRACT_TYPES.index(t)
-    return m
-
-
-def _coords(loc: Location) -> tuple[float, float]:
-    loc = complete(loc)
-    return (np.nan, np.nan) if loc.lat is None else (loc.lat, loc.lon)
-
-
-def pseudonym(portfolio_id: str) -> str:
-    """A stable pseudonym for the employer's view (salted with ``CMATCH_PSEUDONYM_SALT``)."""
-    salt = os.environ.get("CMATCH_PSEUDONYM_SALT", "competentiematch")
+def pseudonym(portfolio_id: str, salt: str) -> str:
+    """A stable pseudonym for the employer's view (salted: ``Settings.pseudonym_salt``)."""
     return "K-" + hashlib.sha256(f"{salt}:{portfolio_id}".encode()).hexdigest()[:10]
-
-
-# ====================================================================== occupations
-class OccupationSpace:
-    """Competent occupations and the cosine similarity of their profiles (affinity)."""
-
-    def __init__(self, tax: MatchTaxonomy, vocab: Vocab):
-        self.codes = sorted(tax.profiles)
-        self.index = {c: i for i, c in enumerate(self.codes)}
-        rows = []
-        for code in self.codes:
-            row: dict[int, float] = {}
-            for e in tax.profiles[code]:
-                row[vocab.add(e.competence_id)] = class_weight(e.importance) * max(e.weight, 0.05)
-            rows.append(row)
-        self.tax = tax
-        self.profile_matrix = sparse_rows(rows, len(vocab))  # (n_occ, n_comp) at build time
-        if len(self.codes):
-            m = self.profile_matrix
-            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            mn = sp.diags(1.0 / norms) @ m
-            sim = (mn @ mn.T).toarray()
-            np.fill_diagonal(sim, 1.0)
-            self.sim = np.clip(sim, 0.0, 1.0)
-        else:
-            self.sim = np.zeros((0, 0))
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["tax"] = None  # re-attached by the engine after loading a snapshot
-        return state
-
-    def idx(self, code: str) -> int:
-        return self.index.get(self.tax.competent_occupation(code), -1)
-
-    def first_idx(self, codes: list[str]) -> int:
-        for c in codes:
-            i = self.idx(c)
-            if i >= 0:
-                return i
-        return -1
-
-
-# ====================================================================== sides
-@dataclass
-class VacancySide:
-    ids: list[str]
-    lat: np.ndarray
-    lon: np.ndarray
-    remote: np.ndarray
-    regime: np.ndarray          # bitmask of regimes the job has
-    contract: np.ndarray        # index in CONTRACT_TYPES, -1 unknown
-    licence: np.ndarray         # index in LICENCES, -1 none
-    lang_req: np.ndarray        # (n, L) CEFR rank asked
-    occ: np.ndarray             # Competent occupation index, -1 unknown
-    shortage: np.ndarray        # bool
-    weights: sp.csr_matrix      # (n, n_comp) class weights
-    essential: sp.csr_matrix    # (n, n_comp) 1 for essential
-    total: np.ndarray
-    ess_total: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-
-@dataclass
-class PortfolioSide:
-    ids: list[str]
-    lat: np.ndarray
-    lon: np.ndarray
-    max_km: np.ndarray          # NaN = no limit
-    regime_ok: np.ndarray       # accepted regimes bitmask, 0 = any
-    contract_ok: np.ndarray     # accepted contracts bitmask, 0 = any
-    licences: np.ndarray        # (n, len(LICENCES)) bool
-    lang_rank: np.ndarray       # (n, L)
-    prefs: sp.csr_matrix        # (n, n_occ) 1 for a preferred occupation
-    has_pref: np.ndarray        # bool
-    credits: sp.csr_matrix      # (n, n_comp) competence credits
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-
-class Encoders:
-    """Shared encodings of both sides (languages grow as met)."""
-
-    def __init__(self, tax: MatchTaxonomy, vocab: Vocab, near: NearTable, occ: OccupationSpace):
-        self.tax, self.vocab, self.near, self.occ = tax, vocab, near, occ
-        self.languages: list[str] = list(BASE_LANGUAGES)
-
-    def lang(self, code: str) -> int:
-        code = code.lower()
-        if code not in self.languages:
-            self.languages.append(code)
-        return self.languages.index(code)
-
-    # ------------------------------------------------------------ vacancies
-    def vacancies(self, items: list[Vacancy]) -> VacancySide:
-        n = len(items)
-        for v in items:
-            for lang in v.languages:
-                self.lang(lang.code)
-        L = len(self.languages)
-        lat, lon = np.full(n, np.nan), np.full(n, np.nan)
-        remote = np.zeros(n, dtype=bool)
-        regime = np.zeros(n, dtype=np.int64)
-        contract = np.full(n, -1, dtype=np.int64)
-        licence = np.full(n, -1, dtype=np.int64)
-        lang_req = np.zeros((n, L), dtype=np.int8)
-        occ = np.full(n, -1, dtype=np.int64)
-        shortage = np.zeros(n, dtype=bool)
-        w_rows, e_rows = [], []
-        for i, v in enumerate(items):
-            lat[i], lon[i] = _coords(v.location)
-            remote[i] = bool(v.remote)
-            regime[i] = _regime_mask(v.regimes)
-            if v.contract_type in CONTRACT_TYPES:
-                contract[i] = CONTRACT_TYPES.index(v.contract_type)
-            if v.driving_licence and v.driving_licence.upper() in LICENCES:
-                licence[i] = LICENCES.index(v.driving_licence.upper())
-            for lang in v.languages:
-                j = self.lang(lang.code)
-                lang_req[i, j] = max(lang_req[i, j], cefr_rank(lang.level))
-            occ[i] = self.occ.first_idx(v.occupation_codes)
-            shortage[i] = any(self.tax.shortage_of(c) for c in v.occupation_codes)
-            wr, er = {}, {}
-            for c in v.competences:
-                j = self.vocab.add(c.competence_id)
-                wr[j] = max(wr.get(j, 0.0), class_weight(c.importance))
-                if c.importance == "essential":
-                    er[j] = 1.0
-            w_rows.append(wr)
-            e_rows.append(er)
-        nc = len(self.vocab)
-        weights = sparse_rows(w_rows, nc)
-        essential = sparse_rows(e_rows, nc)
-        return VacancySide([v.id for v in items], lat, lon, remote, regime, contract, licence, lang_req, occ,
-                           shortage, weights, essential, np.asarray(weights.sum(axis=1)).ravel(),
-                           np.asarray(essential.sum(axis=1)).ravel())
-
-    # ------------------------------------------------------------ portfolios
-    def portfolios(self, items: list[Portfolio]) -> PortfolioSide:
-        n = len(items)
-        for p in items:
-            for lang in p.languages:
-                self.lang(lang.code)
-        L = len(self.languages)
-        lat, lon = np.full(n, np.nan), np.full(n, np.nan)
-        max_km = np.full(n, np.nan)
-        regime_ok = np.zeros(n, dtype=np.int64)
-        contract_ok = np.zeros(n, dtype=np.int64)
-        lic = np.zeros((n, len(LICENCES)), dtype=bool)
-        lang_rank = np.zeros((n, L), dtype=np.int8)
-        pref_rows, credit_rows = [], []
-        has_pref = np.zeros(n, dtype=bool)
-        for i, p in enumerate(items):
-            lat[i], lon[i] = _coords(p.location)
-            if p.max_distance_km is not None:
-                max_km[i] = float(p.max_distance_km)
-            regime_ok[i] = _regime_mask(p.regimes)
-            contract_ok[i] = _contract_mask(p.contract_types)
-            held = licences_held(p.driving_licences)
-            for k, code in enumerate(LICENCES):
-                lic[i, k] = code in held
-            for lang in p.languages:
-                j = self.lang(lang.code)
-                lang_rank[i, j] = max(lang_rank[i, j], cefr_rank(lang.level))
-            prow = {}
-            for code in p.preferred_occupations:
-                k = self.occ.idx(code)
-                if k >= 0:
-                    prow[k] = 1.0
-            has_pref[i] = bool(prow)
-            pref_rows.append(prow)
-            credit_rows.append({self.vocab.add(cid): cr.credit for cid, cr in expand(p, self.near).items()})
-        nc = len(self.vocab)
-        return PortfolioSide([p.id for p in items], lat, lon, max_km, regime_ok, contract_ok, lic, lang_rank,
-                             sparse_rows(pref_rows, len(self.occ.codes)), has_pref, sparse_rows(credit_rows, nc))
-
-
-def _pad_cols(m: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
-    if m.shape[1] == n_cols:
-        return m
-    return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_cols))
-
-
-def _pad_lang(a: np.ndarray, L: int) -> np.ndarray:
-    if a.shape[1] >= L:
-        return a
-    return np.hstack([a, np.zeros((a.shape[0], L - a.shape[1]), dtype=a.dtype)])
-
-
-# ====================================================================== features
-def features(v: VacancySide, vrows: np.ndarray | slice, p: PortfolioSide, prows: np.ndarray | slice,
-             occ: OccupationSpace, coverage: np.ndarray, ess_cov: np.ndarray, exposure: np.ndarray) -> PairFeatures:
-    """Pair features; one side has one row, the other ``n`` (numpy broadcasting)."""
-    vlat, vlon, plat, plon = v.lat[vrows], v.lon[vrows], p.lat[prows], p.lon[prows]
-    n = len(coverage)
-    if len(plat) == 1 and not np.isnan(plat[0]):
-        dist = haversine_km(float(plat[0]), float(plon[0]), vlat, vlon)
-    elif len(vlat) == 1 and not np.isnan(vlat[0]):
-        dist = haversine_km(float(vlat[0]), float(vlon[0]), plat, plon)
-    else:
-        dist = np.full(n, np.nan)
-    dist = np.broadcast_to(dist, (n,))
-    regime_v, regime_p = v.regime[vrows], p.regime_ok[prows]
-    regime_ok = (regime_p == 0) | ((regime_v & ~regime_p) == 0)
-    contract_v, contract_p = v.contract[vrows], p.contract_ok[prows]
-    contract_ok = (contract_p == 0) | (contract_v < 0) | (((contract_p >> np.maximum(contract_v, 0)) & 1) == 1)
-    lic_v = v.licence[vrows]
-    lic_p = p.licences[prows]
-    licence_ok = (lic_v < 0) | lic_p[np.arange(lic_p.shape[0]) if lic_p.shape[0] > 1 else np.zeros_like(lic_v),
-                                     np.maximum(lic_v, 0)]
-    L = max(v.lang_req.shape[1], p.lang_rank.shape[1])
-    req = _pad_lang(v.lang_req, L)[vrows].astype(np.int16)
-    have = _pad_lang(p.lang_rank, L)[prows].astype(np.int16)
-    language_short = np.maximum(req - have, 0).sum(axis=1)
-    # affinity
-    vocc = v.occ[vrows]
-    has_pref = p.has_pref[prows]
-    if occ.sim.size == 0:
-        affinity = np.full(n, NEUTRAL_AFFINITY)
-        known = np.zeros(n, dtype=bool)
-    elif len(p.ids) == 1 or (isinstance(prows, np.ndarray) and len(prows) == 1):
-        pr = p.prefs[prows]
-        pref_idx = pr.indices
-        if len(pref_idx):
-            best = occ.sim[pref_idx].max(axis=0)
-            affinity = np.where(vocc >= 0, best[np.maximum(vocc, 0)], NEUTRAL_AFFINITY)
-            known = vocc >= 0
-        else:
-            affinity = np.full(n, NEUTRAL_AFFINITY)
-            known = np.zeros(n, dtype=bool)
-    else:
-        o = int(vocc[0]) if len(vocc) else -1
-        if o >= 0:
-            col = occ.sim[:, o]
-            pr = p.prefs[prows]
-            vals = pr.multiply(col[None, :]).tocsr()
-            best = np.asarray(vals.max(axis=1).todense()).ravel()
-            affinity = np.where(has_pref, best, NEUTRAL_AFFINITY)
-            known = has_pref.copy()
-        else:
-            affinity = np.full(n, NEUTRAL_AFFINITY)
-            known = np.zeros(n, dtype=bool)
-    bc = lambda a, dt=None: np.broadcast_to(np.asarray(a, dtype=dt), (n,)).copy()  # noqa: E731
-    return PairFeatures(
-        n=n, coverage=coverage, essential_coverage=ess_cov, n_essential=bc(v.ess_total[vrows]),
-        affinity=bc(affinity, float), affinity_known=bc(known, bool), distance_km=dist.copy(),
-        max_km=bc(p.max_km[prows]), remote=bc(v.remote[vrows]), regime_ok=bc(regime_ok, bool),
-        contract_ok=bc(contract_ok, bool), licence_ok=bc(licence_ok, bool), language_short=bc(language_short),
-        shortage=bc(v.shortage[vrows]), exposure=exposure,
-    )
-
-
-# ====================================================================== engine
-ENGINE_FORMAT = "1"
 
 
 def _load_snapshot(path):
     """A pickled, already built index (written by this program into ``var/match``), or None."""
-    import pickle
-
     if path is None or not path.exists():
         return None
     try:
@@ -344,8 +60,6 @@ def _load_snapshot(path):
 
 
 def _save_snapshot(path, snap) -> None:
-    import pickle
-
     path.parent.mkdir(parents=True, exist_ok=True)
     for old in path.parent.glob("engine-*.pkl"):
         old.unlink(missing_ok=True)
@@ -353,6 +67,7 @@ def _save_snapshot(path, snap) -> None:
     with open(tmp, "wb") as fh:
         pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+
 
 class MatchEngine:
     """Both directions over the repository's vacancies and portfolios.
@@ -364,8 +79,9 @@ class MatchEngine:
     """
 
     def __init__(self, tax: MatchTaxonomy, repo, near: NearTable | None = None, *, near_loader=None,
-                 exposure: ExposureTracker | None = None, cache_dir=None):
+                 exposure: ExposureTracker | None = None, cache_dir=None, pseudonym_salt: str | None = None):
         self.tax = tax
+        self.pseudonym_salt = get_settings().pseudonym_salt if pseudonym_salt is None else pseudonym_salt
         self.cache_dir = cache_dir
         self.repo = repo
         self._near = near
@@ -375,7 +91,7 @@ class MatchEngine:
         self._generation = None
         self.vocab = Vocab(sorted(tax.competence_labels))
         self.occ = OccupationSpace(tax, self.vocab)
-        self._enc: Encoders | None = None
+        self.ctx: EncodeContext | None = None
         self.vac: VacancySide | None = None
         self.port: PortfolioSide | None = None
         self.build_seconds = 0.0
@@ -403,29 +119,25 @@ class MatchEngine:
                 return
             t0 = time.perf_counter()
             near = self.near
-            key = hashlib.sha256(f"{ENGINE_FORMAT}|{gen}|{self.tax.version}|{near.source}|{len(near)}".encode()).hexdigest()[:16]
+            fmt = f"{ENGINE_FORMAT}+{factor_set_version()}"
+            key = hashlib.sha256(f"{fmt}|{gen}|{self.tax.version}|{near.source}|{len(near)}".encode()).hexdigest()[:16]
             path = self.cache_dir / f"engine-{key}.pkl" if self.cache_dir else None
             snap = _load_snapshot(path) if path is not None else None
             if snap is not None:
                 self.vocab, self.occ, languages, vac, port = snap
                 self.occ.tax = self.tax
-                enc = Encoders(self.tax, self.vocab, near, self.occ)
-                enc.languages = languages
+                ctx = EncodeContext(self.tax, self.occ, languages)
             else:
-                enc = Encoders(self.tax, self.vocab, near, self.occ)
-                vac = enc.vacancies(list(self.repo.iter_vacancies()))
-                port = enc.portfolios(list(self.repo.iter_portfolios()))
-                nc = len(self.vocab)
-                vac.weights, vac.essential = _pad_cols(vac.weights, nc), _pad_cols(vac.essential, nc)
-                port.credits = _pad_cols(port.credits, nc)
+                ctx = EncodeContext(self.tax, self.occ)
+                vac = encode_vacancies(list(self.repo.iter_vacancies()), ctx, self.vocab)
+                port = encode_portfolios(list(self.repo.iter_portfolios()), ctx, self.vocab, near)
+                vac.pad(len(self.vocab))
+                port.pad(len(self.vocab))
                 if path is not None:
-                    _save_snapshot(path, (self.vocab, self.occ, enc.languages, vac, port))
+                    _save_snapshot(path, (self.vocab, self.occ, ctx.languages, vac, port))
             self._vcsc = vac.weights.tocsc()
-            self._vess_csc = vac.essential.tocsc()
             self._pcsc = port.credits.tocsc()
-            self._enc, self.vac, self.port = enc, vac, port
-            self._vrow = {vid: i for i, vid in enumerate(vac.ids)}
-            self._prow = {pid: i for i, pid in enumerate(port.ids)}
+            self.ctx, self.vac, self.port = ctx, vac, port
             self._generation = gen
             self.build_seconds = time.perf_counter() - t0
             log.info("match index: %d vacancies, %d portfolios in %.1fs", vac.n, port.n, self.build_seconds)
@@ -438,15 +150,10 @@ class MatchEngine:
         return x
 
     def _portfolio_side(self, portfolio: Portfolio) -> PortfolioSide:
-        side = self._enc.portfolios([portfolio])
-        side.credits = _pad_cols(side.credits, len(self.vocab))
-        return side
+        return encode_portfolios([portfolio], self.ctx, self.vocab, self.near)
 
     def _vacancy_side(self, vacancy: Vacancy) -> VacancySide:
-        side = self._enc.vacancies([vacancy])
-        nc = len(self.vocab)
-        side.weights, side.essential = _pad_cols(side.weights, nc), _pad_cols(side.essential, nc)
-        return side
+        return encode_vacancies([vacancy], self.ctx, self.vocab)
 
     def _coverage_of_portfolio(self, credit_vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n_cols = self.vac.weights.shape[1]
@@ -458,40 +165,16 @@ class MatchEngine:
         ecov = np.divide(ess, etot, out=np.zeros_like(ess), where=etot > 0)
         return cov, ecov
 
+    def vacancy_coverage(self, credits) -> tuple[np.ndarray, np.ndarray]:
+        """(credit vector, coverage of every stored vacancy) for a person's credits (see ``expand``)."""
+        self.ensure_built()
+        credit_vec = self._credit_vector(credits)
+        return credit_vec, self._coverage_of_portfolio(credit_vec)[0]
+
     def _all_vacancy_features(self, pside: PortfolioSide, credit_vec: np.ndarray, opts: MatchOptions):
         cov, ecov = self._coverage_of_portfolio(credit_vec)
         exp = self.exposure.counts_for("vacancy", self.vac.ids) if opts.spread_exposure else np.zeros(self.vac.n)
-        f = features(self.vac, slice(None), pside, np.array([0]), self.occ, cov, ecov, exp)
-        return f
-
-    def _affinity_via(self, portfolio: Portfolio, vacancy: Vacancy) -> dict | None:
-        vi = self.occ.first_idx(vacancy.occupation_codes)
-        best = None
-        for code in portfolio.preferred_occupations:
-            k = self.occ.idx(code)
-            if k < 0 or vi < 0:
-                continue
-            s = float(self.occ.sim[k, vi])
-            if best is None or s > best["similarity"]:
-                best = {"occupation": self.occ.codes[k], "label": self.tax.occupation_label(self.occ.codes[k]),
-                        "similarity": round(s, 4)}
-        return best
-
-    def _detail(self, portfolio: Portfolio, vacancy: Vacancy, comp: dict) -> PairDetail:
-        lang_detail = []
-        have = {l.code.lower(): cefr_rank(l.level) for l in portfolio.languages}
-        for req in vacancy.languages:
-            r = cefr_rank(req.level)
-            h = have.get(req.code.lower(), 0)
-            lang_detail.append({"language": req.code, "asked": req.level, "met": h >= r,
-                                "has": next((l.level for l in portfolio.languages if l.code.lower() == req.code.lower()), None)})
-        shortage = None
-        for c in vacancy.occupation_codes:
-            shortage = self.tax.shortage_of(c)
-            if shortage:
-                break
-        return PairDetail(portfolio, vacancy, {"competences": comp, "language_detail": lang_detail,
-                                               "shortage": shortage, "affinity_via": self._affinity_via(portfolio, vacancy)})
+        return pair_features(self.vac, slice(None), pside, np.array([0]), self.ctx, cov, ecov, exp)
 
     def _vacancy_summary(self, v: Vacancy) -> dict:
         loc = complete(v.location)
@@ -503,9 +186,12 @@ class MatchEngine:
                 "regimes": v.regimes, "contract_type": v.contract_type, "driving_licence": v.driving_licence,
                 "languages": [asdict(l) for l in v.languages], "remote": v.remote, "synthetic": v.synthetic}
 
+    def candidate_pseudonym(self, portfolio_id: str) -> str:
+        return pseudonym(portfolio_id, self.pseudonym_salt)
+
     def candidate_summary(self, p: Portfolio, anonymise: bool = True) -> dict:
         loc = complete(p.location)
-        out = {"id": pseudonym(p.id) if anonymise else p.id, "anonymised": anonymise,
+        out = {"id": self.candidate_pseudonym(p.id) if anonymise else p.id, "anonymised": anonymise,
                "location": {"municipality": loc.municipality, "province": loc.province, "region": loc.region},
                "max_distance_km": p.max_distance_km, "regimes": p.regimes, "contract_types": p.contract_types,
                "driving_licences": p.driving_licences, "languages": [asdict(l) for l in p.languages],
@@ -515,8 +201,10 @@ class MatchEngine:
             out["personal"] = dict(p.personal)
         return out
 
-    def _gap_openings(self, gaps: list[Gap], cov: np.ndarray, keep: np.ndarray, credit_vec: np.ndarray,
-                      threshold: float, cache: dict) -> None:
+    def gap_openings(self, gaps: list[Gap], cov: np.ndarray, keep: np.ndarray, credit_vec: np.ndarray,
+                     threshold: float, cache: dict) -> None:
+        """Set each gap's ``opens_vacancies``: stored vacancies (among ``keep``) that learning it lifts to
+        ``threshold`` coverage or more (``cache``: per competence, for one person)."""
         open_now = keep & (cov >= threshold)
         for g in gaps:
             if g.competence_id in cache:
@@ -536,7 +224,7 @@ class MatchEngine:
     def _explain(self, rank: int, score: float, f: PairFeatures, i: int, scored: Scored, opts: MatchOptions,
                  portfolio: Portfolio, vacancy: Vacancy, credits, candidate: dict | None) -> MatchResult:
         comp = explain_competences(credits, portfolio, vacancy, self.tax)
-        pair = self._detail(portfolio, vacancy, comp)
+        pair = PairDetail(portfolio, vacancy, self.ctx, {"competences": comp})
         lines = breakdown(f, i, scored, opts, pair)
         diplomas = [{"diploma": d, "enforced": False,
                      "note": "gevraagd door de werkgever; wordt getoond, niet afgedwongen bij het matchen"}
@@ -588,7 +276,7 @@ class MatchEngine:
                 v = vacancies[self.vac.ids[r]]
                 res = self._explain(rank, scored.score[r], f, r, scored, opts, portfolio, v, credits, None)
                 res.gaps = res.gaps[:gap_limit]
-                self._gap_openings(res.gaps, f.coverage, scored.keep, credit_vec, opts.open_threshold, cache)
+                self.gap_openings(res.gaps, f.coverage, scored.keep, credit_vec, opts.open_threshold, cache)
                 results.append(res)
         elif rows:
             results = [MatchResult(rank, round(float(scored.score[r]), 4), {"id": self.vac.ids[r]}, None, [], [], [], [])
@@ -626,7 +314,7 @@ class MatchEngine:
         cov = num / tot if tot > 0 else np.zeros(self.port.n)
         ecov = ess / etot if etot > 0 else np.zeros(self.port.n)
         exp = self.exposure.counts_for("portfolio", self.port.ids) if opts.spread_exposure else np.zeros(self.port.n)
-        return vside, features(vside, np.array([0]), self.port, slice(None), self.occ, np.asarray(cov, float),
+        return vside, pair_features(vside, np.array([0]), self.port, slice(None), self.ctx, np.asarray(cov, float),
                                np.asarray(ecov, float), exp)
 
     def match_candidates(self, vacancy: Vacancy | str, *, top: int = 10, options: MatchOptions | None = None,
@@ -656,8 +344,8 @@ class MatchEngine:
                 credit_vec = self._credit_vector(credits)
                 pf = self._all_vacancy_features(self._portfolio_side(p), credit_vec, opts)
                 ps = score_pairs(pf, opts)
-                self._gap_openings(res.gaps, pf.coverage, ps.keep, credit_vec, opts.open_threshold,
-                                   cache_by_person.setdefault(p.id, {}))
+                self.gap_openings(res.gaps, pf.coverage, ps.keep, credit_vec, opts.open_threshold,
+                                  cache_by_person.setdefault(p.id, {}))
             results.append(res)
         if record_exposure if record_exposure is not None else opts.spread_exposure:
             self.exposure.record("portfolio", [self.port.ids[r] for r in rows])
@@ -678,26 +366,16 @@ class MatchEngine:
         _, f = self._candidate_features(vacancy, options or MatchOptions())
         return f, self.port.ids
 
+    def candidate_language_ranks(self, code: str) -> np.ndarray:
+        """CEFR rank (see ``cefr_rank``) of every stored candidate in language ``code``; 0 = not stated."""
+        self.ensure_built()
+        langs, ranks = self.ctx.languages, self.port.columns["constraints"]["lang_rank"]
+        j = langs.index(code.lower()) if code.lower() in langs else None
+        return ranks[:, j] if j is not None and j < ranks.shape[1] else np.zeros(self.port.n)
 
-def engine_from_services(services) -> MatchEngine:
-    """The engine over the services' store and repository; near credit from the active label
-    index when there is one (cached in ``var/match``), else crosswalks only."""
-    from matcher.matching.exposure import ExposureTracker
-    from matcher.matching.near import load_or_build_near
-
-    tax = services.match_taxonomy
-    cache = services.settings.var_dir / "match"
-
-    def loader(universe):
-        indexes = encoder = None
-        try:
-            indexes = services.indexes
-        except (FileNotFoundError, RuntimeError, OSError) as exc:
-            if os.environ.get("CMATCH_NEAR_ENCODE") == "1":
-                encoder = services.encoder   # slow: encodes every competence label of the universe once
-            else:
-                log.warning("geen labelindex (%s): verwante competenties enkel via de crosswalks", exc)
-        return load_or_build_near(tax, universe, cache_dir=cache, indexes=indexes, encoder=encoder)
-
-    return MatchEngine(tax, services.vacancies, near_loader=loader, exposure=ExposureTracker(services.vacancies),
-                       cache_dir=cache)
+    def candidate_credits(self, competence_id: str) -> np.ndarray:
+        """Credit of every stored candidate for one competence (0 for a competence nobody has)."""
+        self.ensure_built()
+        j = self.vocab.index.get(competence_id)
+        pc = self._pcsc
+        return pc[:, j].toarray().ravel() if j is not None and j < pc.shape[1] else np.zeros(self.port.n)

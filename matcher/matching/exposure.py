@@ -42,12 +42,3 @@ class ExposureTracker:
             if not counts:
                 return np.zeros(len(ids))
             return np.array([counts.get(i, 0) for i in ids], dtype=float)
-
-    def reset(self, kind: str | None = None) -> None:
-        with self._lock:
-            if kind is None:
-                self._counts.clear()
-            else:
-                self._counts.pop(kind, None)
-            if self.repo is not None:
-                self.repo.reset_exposure(kind)

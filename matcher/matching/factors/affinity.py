@@ -1,13 +1,19 @@
 """Occupation affinity: does the vacancy's occupation fit the occupations the person prefers? (additive)
 
 1.0 for the same occupation; otherwise the cosine similarity of the two Competent occupation
-profiles (weighted competence vectors), the best over the person's preferred occupations.
-When the person states no preference, or the vacancy has no known occupation, the factor is
-neutral (0.5) — nobody is ranked down for leaving it open.
+profiles (weighted competence vectors, :class:`matcher.matching.occupations.OccupationSpace`),
+the best over the person's preferred occupations. When the person states no preference, or the
+vacancy has no known occupation, the factor is neutral (0.5) — nobody is ranked down for leaving
+it open.
 """
 from __future__ import annotations
 
-from matcher.matching.factors.base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
+import numpy as np
+
+from matcher.matching.factors.base import Factor, FactorOutput, Option, PairDetail, PairFeatures, Pairs
+from matcher.matching.near import sparse_rows
+
+NEUTRAL_AFFINITY = 0.5
 
 
 class Affinity(Factor):
@@ -15,14 +21,59 @@ class Affinity(Factor):
     label = "beroepsaffiniteit"
     kind = "additive"
     order = 20
+    options = (Option("affinity_weight", 0.2, float, "Gewicht van de beroepsaffiniteit in de score.", ge=0, le=1),)
 
-    def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:
+    def encode_vacancies(self, items, ctx) -> dict:
+        return {"occ": np.array([ctx.occ.first_idx(v.occupation_codes) for v in items], dtype=np.int64)}
+
+    def encode_portfolios(self, items, ctx) -> dict:
+        rows = [{k: 1.0 for k in map(ctx.occ.idx, p.preferred_occupations) if k >= 0} for p in items]
+        return {"prefs": sparse_rows(rows, len(ctx.occ.codes)), "has_pref": np.array([bool(r) for r in rows], dtype=bool)}
+
+    def features(self, pairs: Pairs) -> dict:
+        n, sim = pairs.n, pairs.ctx.occ.sim
+        vocc = pairs.v("occ")
+        affinity, known = np.full(n, NEUTRAL_AFFINITY), np.zeros(n, dtype=bool)
+        if sim.size == 0:
+            pass
+        elif pairs.single_portfolio:
+            pref_idx = pairs.p("prefs").indices
+            if len(pref_idx):
+                best = sim[pref_idx].max(axis=0)
+                affinity = np.where(vocc >= 0, best[np.maximum(vocc, 0)], NEUTRAL_AFFINITY)
+                known = vocc >= 0
+        else:
+            o = int(vocc[0]) if len(vocc) else -1
+            if o >= 0:
+                vals = pairs.p("prefs").multiply(sim[:, o][None, :]).tocsr()
+                best = np.asarray(vals.max(axis=1).todense()).ravel()
+                has_pref = pairs.p("has_pref")
+                affinity = np.where(has_pref, best, NEUTRAL_AFFINITY)
+                known = has_pref.copy()
+        return {"affinity": pairs.full(affinity, float), "affinity_known": pairs.full(known, bool)}
+
+    def compute(self, f: PairFeatures, opts) -> FactorOutput:
         return FactorOutput(f.affinity, opts.affinity_weight * f.affinity, weight=opts.affinity_weight)
+
+    @staticmethod
+    def _via(pair: PairDetail) -> dict | None:
+        """The preferred occupation closest to the vacancy's, for the explanation."""
+        occ, tax = pair.ctx.occ, pair.ctx.tax
+        vi = occ.first_idx(pair.vacancy.occupation_codes)
+        best = None
+        for code in pair.portfolio.preferred_occupations:
+            k = occ.idx(code)
+            if k < 0 or vi < 0:
+                continue
+            s = float(occ.sim[k, vi])
+            if best is None or s > best["similarity"]:
+                best = {"occupation": occ.codes[k], "label": tax.occupation_label(occ.codes[k]), "similarity": round(s, 4)}
+        return best
 
     def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
         if not f.affinity_known[i]:
             return {"text": "geen voorkeursberoep of geen beroep bij de vacature: neutraal (0,5)"}
-        best = pair.extra.get("affinity_via")
+        best = self._via(pair)
         if f.affinity[i] >= 0.999:
             return {"text": "het beroep van de vacature is een voorkeursberoep", "via": best}
         return {"text": f"verwant aan voorkeursberoep {best['label'] if best else ''} "

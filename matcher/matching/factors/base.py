@@ -1,4 +1,18 @@
-"""The factor interface: each factor computes its value for many pairs at once *and* explains one.
+"""The factor interface: a factor is one module that declares, encodes, computes and explains.
+
+A factor
+
+* declares its **options** (:class:`Option`: name, default, type, Dutch description, bounds);
+  :class:`~matcher.matching.factors.MatchOptions` and the API's ``MatchOptionsIn`` are assembled
+  from these declarations, so a new knob is written once;
+* declares the **preferences** it reads from ``Portfolio.preferences`` (:class:`Preference`:
+  key, allowed values); the import and the API validate against them;
+* **encodes** its inputs from the vacancy and portfolio records into columns (numpy arrays, one
+  row per record) when the index is built and for each query (``encode_vacancies`` /
+  ``encode_portfolios``);
+* turns those columns into **pair features** for many pairs at once (``features``);
+* **computes** its value and effect for all pairs (``compute``) and **explains** one pair in Dutch
+  (``explain``).
 
 A factor is additive (its weighted value adds to the base score) or a multiplier (it scales the
 base score; a hard constraint instead removes pairs through ``keep``). The scorer
@@ -6,76 +20,119 @@ base score; a hard constraint instead removes pairs through ``keep``). The score
 
     score = (sum of additive effects) x (product of multiplier effects)
 
-and returns every factor's value, effect and Dutch explanation with each result. Adding a factor
-means adding one module to this package (it is discovered automatically, ordered by ``order``).
+Competence coverage is the one input the engine computes itself (sparse matrix products over
+competence ids, shared with the gap openings), and the exposure counts come from the engine's
+tracker: both arrive as the features in :data:`ENGINE_FEATURES`. Adding a factor means adding one
+module to this package (discovered automatically, ordered by ``order``); bump its ``version``
+when its encoding changes, so that stored index snapshots are rebuilt.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-CONSTRAINTS: tuple[str, ...] = ("distance", "regime", "contract", "licence", "language")
-CONSTRAINT_LABELS_NL = {"distance": "afstand", "regime": "werkregime", "contract": "contracttype",
-                        "licence": "rijbewijs", "language": "talen"}
+if TYPE_CHECKING:
+    from indexer.domain import Portfolio, Vacancy
+    from matcher.matching.near import MatchTaxonomy
+    from matcher.matching.occupations import OccupationSpace
+
+#: Pair features the engine provides to every factor (coverage by sparse products, exposure counts).
+ENGINE_FEATURES: tuple[str, ...] = ("coverage", "essential_coverage", "n_essential", "exposure")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One scoring knob, declared by the factor that reads it."""
+
+    name: str
+    default: Any
+    type: Any
+    description: str            # Dutch: shown in the API schema
+    ge: float | None = None
+    le: float | None = None
+    api: bool = False           # accepted by the API's ``MatchOptionsIn`` (the others are fixed there)
+
+    def fresh_default(self) -> Any:
+        return copy.deepcopy(self.default)
+
+    def check(self, value: Any) -> None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (self.ge is not None and value < self.ge) or (self.le is not None and value > self.le):
+                raise ValueError(f"Optie '{self.name}' moet tussen {self.ge} en {self.le} liggen (gekregen: {value}).")
+
+
+@dataclass(frozen=True)
+class Preference:
+    """A key of ``Portfolio.preferences`` a factor reads; absent means no preference (neutral)."""
+
+    key: str
+    values: tuple[str, ...]
+    description: str            # Dutch: shown in the import schema
+
+
+class EncodeContext:
+    """What factors may use to encode records: the taxonomy, the occupation space, and the
+    language columns (shared by both sides, they grow as languages are met)."""
+
+    BASE_LANGUAGES: ClassVar[tuple[str, ...]] = ("nl", "fr", "en", "de")
+
+    def __init__(self, tax: MatchTaxonomy, occ: OccupationSpace, languages: list[str] | None = None):
+        self.tax, self.occ = tax, occ
+        self.languages: list[str] = list(languages if languages is not None else self.BASE_LANGUAGES)
+
+    def lang(self, code: str) -> int:
+        code = code.lower()
+        if code not in self.languages:
+            self.languages.append(code)
+        return self.languages.index(code)
 
 
 @dataclass
-class MatchOptions:
-    """How to score; every knob is visible in the output (``options`` of a result set).
+class Pairs:
+    """One query's pairs as a factor sees them: its own columns of both sides and the rows taken.
 
-    ``constraints`` maps each of :data:`CONSTRAINTS` to ``"hard"`` (filter), ``"soft"`` (penalty)
-    or ``"off"``.
-    """
-
-    constraints: dict[str, str] = field(default_factory=lambda: {c: "soft" for c in CONSTRAINTS})
-    coverage_weight: float = 0.8
-    affinity_weight: float = 0.2
-    shortage_boost: bool = True
-    shortage_weight: float = 0.10
-    spread_exposure: bool = False
-    exposure_strength: float = 0.15
-    open_threshold: float = 0.6
-
-    def mode(self, constraint: str) -> str:
-        return self.constraints.get(constraint, "soft")
-
-    @classmethod
-    def with_constraints(cls, default: str = "soft", hard: list[str] | None = None, soft: list[str] | None = None,
-                         off: list[str] | None = None, **kw) -> "MatchOptions":
-        modes = {c: default for c in CONSTRAINTS}
-        for mode, names in (("hard", hard), ("soft", soft), ("off", off)):
-            for n in names or []:
-                if n not in CONSTRAINTS:
-                    raise ValueError(f"Onbekende voorwaarde '{n}'; kies uit {', '.join(CONSTRAINTS)}.")
-                modes[n] = mode
-        return cls(constraints=modes, **kw)
-
-
-@dataclass
-class PairFeatures:
-    """Everything the factors read, one entry per (portfolio, vacancy) pair.
-
-    Built by :mod:`matcher.matching.engine` from the structured fields only; nothing personal
-    (name, age, gender, nationality, diploma) has a column here.
+    One side contributes one row and the other ``n`` rows (numpy broadcasting).
     """
 
     n: int
-    coverage: np.ndarray            # weighted competence coverage incl. near credit, 0..1
-    essential_coverage: np.ndarray  # the same over essential competences only
-    n_essential: np.ndarray
-    affinity: np.ndarray            # occupation affinity 0..1 (0.5 when unknown)
-    affinity_known: np.ndarray      # bool
-    distance_km: np.ndarray         # NaN when unknown
-    max_km: np.ndarray              # NaN when no limit
-    remote: np.ndarray              # bool
-    regime_ok: np.ndarray           # bool (True when unknown)
-    contract_ok: np.ndarray
-    licence_ok: np.ndarray
-    language_short: np.ndarray      # CEFR levels short in total (0 = fine)
-    shortage: np.ndarray            # bool: vacancy's occupation is a knelpuntberoep
-    exposure: np.ndarray            # earlier top-k appearances (exposure spreading)
+    vacancy: dict[str, Any]
+    vrows: np.ndarray | slice
+    portfolio: dict[str, Any]
+    prows: np.ndarray | slice
+    single_portfolio: bool      # one person against many vacancies
+    ctx: EncodeContext
+
+    def v(self, name: str):
+        return self.vacancy[name][self.vrows]
+
+    def p(self, name: str):
+        return self.portfolio[name][self.prows]
+
+    def full(self, a, dtype=None) -> np.ndarray:
+        """``a`` broadcast to one value per pair (a fresh array)."""
+        return np.broadcast_to(np.asarray(a, dtype=dtype), (self.n,)).copy()
+
+
+class PairFeatures:
+    """Everything the factors read, one entry per (portfolio, vacancy) pair, by name.
+
+    Built by :mod:`matcher.matching.engine` from :data:`ENGINE_FEATURES` and each factor's
+    ``features``; only structured fields are encoded: nothing personal (name, age, gender,
+    nationality, diploma) has a column here. ``f.coverage`` reads a feature.
+    """
+
+    def __init__(self, n: int, columns: dict[str, np.ndarray]):
+        self.n = n
+        self.columns = columns
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["columns"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @dataclass
@@ -89,11 +146,12 @@ class FactorOutput:
 
 @dataclass
 class PairDetail:
-    """The pair's objects, for explanations that quote them (never used to compute values)."""
+    """The pair's records, for explanations that quote them (never used to compute values)."""
 
-    portfolio: object
-    vacancy: object
-    extra: dict = field(default_factory=dict)
+    portfolio: Portfolio
+    vacancy: Vacancy
+    ctx: EncodeContext
+    extra: dict = field(default_factory=dict)   # the engine's competence explanation ("competences")
 
 
 class Factor:
@@ -101,9 +159,23 @@ class Factor:
     label: ClassVar[str] = ""
     kind: ClassVar[str] = "additive"  # "additive" | "multiplier"
     order: ClassVar[int] = 100
+    version: ClassVar[str] = "1"      # part of the index snapshot key: bump when the encoding changes
+    options: ClassVar[tuple[Option, ...]] = ()
+    preferences: ClassVar[tuple[Preference, ...]] = ()
+    #: methods this factor adds to ``MatchOptions`` (e.g. ``with_constraints``), or None
+    options_mixin: ClassVar[type | None] = None
 
-    def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:  # pragma: no cover - interface
+    def encode_vacancies(self, items: list[Vacancy], ctx: EncodeContext) -> dict[str, Any]:
+        return {}
+
+    def encode_portfolios(self, items: list[Portfolio], ctx: EncodeContext) -> dict[str, Any]:
+        return {}
+
+    def features(self, pairs: Pairs) -> dict[str, np.ndarray]:
+        return {}
+
+    def compute(self, f: PairFeatures, opts) -> FactorOutput:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def explain(self, f: PairFeatures, i: int, out: FactorOutput, opts: MatchOptions, pair: PairDetail) -> dict:
+    def explain(self, f: PairFeatures, i: int, out: FactorOutput, opts, pair: PairDetail) -> dict:
         raise NotImplementedError  # pragma: no cover - interface

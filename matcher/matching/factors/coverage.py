@@ -6,14 +6,15 @@ when the person has it (or an official crosswalk equivalent), a partial near cre
 
     coverage = sum(weight x credit) / sum(weight)
 
-Evidence (CV line, EVC, ervaringsbewijs, consulent) is shown with every match but never
-changes the credit.
+The engine computes the coverage of all pairs itself (sparse matrix products over competence
+ids, shared with the gap openings: see :mod:`matcher.matching.encoding`); this factor weighs and
+explains it. Evidence (CV line, EVC, ervaringsbewijs, consulent) is shown with every match but
+never changes the credit.
 """
 from __future__ import annotations
 
 from indexer.domain import ESSENTIAL_WEIGHT, OPTIONAL_WEIGHT
-from matcher.matching.factors.base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
-
+from matcher.matching.factors.base import Factor, FactorOutput, Option, PairDetail, PairFeatures
 
 
 class Coverage(Factor):
@@ -21,8 +22,13 @@ class Coverage(Factor):
     label = "competentiedekking"
     kind = "additive"
     order = 10
+    options = (
+        Option("coverage_weight", 0.8, float, "Gewicht van de competentiedekking in de score.", ge=0, le=1),
+        Option("open_threshold", 0.6, float, "Dekking vanaf welke een vacature 'open' is, voor het aantal vacatures "
+                                             "dat een ontbrekende competentie opent.", ge=0, le=1),
+    )
 
-    def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:
+    def compute(self, f: PairFeatures, opts) -> FactorOutput:
         return FactorOutput(f.coverage, opts.coverage_weight * f.coverage, weight=opts.coverage_weight)
 
     def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
@@ -40,4 +46,3 @@ class Coverage(Factor):
                     + f"; {opt_hit} van {opt_total} optionele"
                     + f" (essentieel telt {ESSENTIAL_WEIGHT:g}, optioneel {OPTIONAL_WEIGHT:g})")
         return {"text": text, "essential_coverage": round(float(f.essential_coverage[i]), 4)}
-

@@ -1,7 +1,8 @@
 """Exposure spreading (optional, multiplier): keep the same few items from taking every top slot.
 
-Off by default. When on, each item's earlier appearances in top-k lists (``exposure`` counts,
-kept by :class:`matcher.matching.exposure.ExposureTracker`) lower its score a little::
+Off by default. When on, each item's earlier appearances in top-k lists (the ``exposure``
+feature: counts kept by :class:`matcher.matching.exposure.ExposureTracker`, provided by the
+engine) lower its score a little::
 
     effect = 1 - exposure_strength x log(1 + count) / log(1 + max count)
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.matching.factors.base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
+from matcher.matching.factors.base import Factor, FactorOutput, Option, PairDetail, PairFeatures
 
 
 class Exposure(Factor):
@@ -20,8 +21,12 @@ class Exposure(Factor):
     label = "spreiding van blootstelling"
     kind = "multiplier"
     order = 50
+    options = (
+        Option("spread_exposure", False, bool, "Blootstelling spreiden over vacatures/kandidaten.", api=True),
+        Option("exposure_strength", 0.15, float, "Hoeveel het vaakst getoonde item hoogstens verliest.", ge=0, le=1),
+    )
 
-    def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:
+    def compute(self, f: PairFeatures, opts) -> FactorOutput:
         counts = f.exposure.astype(float)
         top = counts.max() if counts.size else 0.0
         share = np.log1p(counts) / np.log1p(top) if top > 0 else np.zeros(f.n)

@@ -8,7 +8,9 @@ matches. It is shown in every breakdown — also when it does not apply or is sw
 """
 from __future__ import annotations
 
-from matcher.matching.factors.base import Factor, FactorOutput, MatchOptions, PairDetail, PairFeatures
+import numpy as np
+
+from matcher.matching.factors.base import Factor, FactorOutput, Option, PairDetail, PairFeatures
 
 
 class ShortageBoost(Factor):
@@ -16,14 +18,25 @@ class ShortageBoost(Factor):
     label = "knelpuntberoep"
     kind = "multiplier"
     order = 40
+    options = (
+        Option("shortage_boost", True, bool, "Knelpuntberoepen iets hoger rangschikken.", api=True),
+        Option("shortage_weight", 0.10, float, "Boost voor een knelpuntberoep: score x (1 + gewicht).", ge=0, le=1),
+    )
 
-    def compute(self, f: PairFeatures, opts: MatchOptions) -> FactorOutput:
+    def encode_vacancies(self, items, ctx) -> dict:
+        return {"shortage": np.array([any(ctx.tax.shortage_of(c) for c in v.occupation_codes) for v in items],
+                                     dtype=bool)}
+
+    def features(self, pairs) -> dict:
+        return {"shortage": pairs.full(pairs.v("shortage"))}
+
+    def compute(self, f: PairFeatures, opts) -> FactorOutput:
         value = f.shortage.astype(float)
         w = opts.shortage_weight if opts.shortage_boost else 0.0
         return FactorOutput(value, 1.0 + w * value, weight=w)
 
     def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
-        info = pair.extra.get("shortage")
+        info = next((s for s in map(pair.ctx.tax.shortage_of, pair.vacancy.occupation_codes) if s), None)
         if not f.shortage[i]:
             return {"text": "geen knelpuntberoep: geen boost", "enabled": opts.shortage_boost}
         if not opts.shortage_boost:
@@ -31,4 +44,3 @@ class ShortageBoost(Factor):
                     "enabled": False, "shortage": info}
         return {"text": f"knelpuntberoep '{info['title'] if info else ''}' (VDAB 2026): "
                         f"score x{1 + opts.shortage_weight:.2f}", "enabled": True, "shortage": info}
-
