@@ -176,6 +176,9 @@ class Portfolio:
     personal: dict[str, object] = field(default_factory=dict)  # name, age, gender, nationality, diploma ...
     synthetic: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    #: stated wishes that score factors read (e.g. ``{"remote": "preferred"}``); the keys and values
+    #: are declared by the factors (``matcher.matching.factors.preference_specs``), checked on import
+    preferences: dict[str, object] = field(default_factory=dict)
 
 
 #: Fields that identify a person or describe a protected ground; they are stripped from the

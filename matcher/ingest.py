@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, PERSONAL_FIELDS, REGIMES,
                      VACANCY_EVIDENCE_SOURCES, Evidence,
                      LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
 from matcher.geo import locate
+from matcher.matching.factors import preference_specs
 from matcher.matching.near import MatchTaxonomy
 
 REGIME_ALIASES = {"voltijds": "full_time", "fulltime": "full_time", "full-time": "full_time",
@@ -195,6 +196,24 @@ class VacancyIn(_Model):
         return _contract(v)
 
 
+def _preferences_model() -> type[BaseModel]:
+    """A portfolio's ``preferences``: exactly the keys the score factors declare, each one of its values."""
+    specs = preference_specs()
+
+    def check(cls, v: Any, info) -> Any:
+        v = v.strip().lower() if isinstance(v, str) else v
+        if v is not None and v not in specs[info.field_name].values:
+            raise ValueError(f"onbekende waarde '{v}' (kies uit {', '.join(specs[info.field_name].values)})")
+        return v
+
+    validators = {"_check": field_validator(*specs, mode="before")(check)} if specs else {}
+    return create_model("PreferencesIn", __base__=_Model, __validators__=validators,
+                        **{k: (Literal[p.values] | None, Field(None, description=p.description)) for k, p in specs.items()})
+
+
+PreferencesIn = _preferences_model()
+
+
 class PortfolioIn(_Model):
     """One portfolio (one line of a portfolios JSONL file, or a ``--portfolio`` file).
 
@@ -215,6 +234,7 @@ class PortfolioIn(_Model):
     personal: dict[str, Any] = Field(default_factory=dict, description="never used for scoring")
     synthetic: bool = False
     extra: dict[str, Any] = Field(default_factory=dict)
+    preferences: PreferencesIn = Field(default_factory=PreferencesIn, description="wishes the score factors read")
 
     @model_validator(mode="before")
     @classmethod
@@ -370,7 +390,7 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
                   location=_location(m.location), max_distance_km=m.max_distance_km, regimes=m.regimes,
                   contract_types=m.contract_types, driving_licences=[x.upper() for x in m.driving_licences],
                   languages=[LanguageSkill(l.code, l.level) for l in m.languages], personal=dict(m.personal),
-                  synthetic=m.synthetic, extra=dict(m.extra))
+                  synthetic=m.synthetic, extra=dict(m.extra), preferences=m.preferences.model_dump(exclude_none=True))
     return p, []
 
 
