@@ -148,3 +148,33 @@ def test_draft_without_index_still_checks_wording():
         "Heftruckchauffeur\nJe komt in een jong en dynamisch team.", occupation="OP-1")
     assert res.vacancy.occupation_codes == ["OP-1"] and res.notes
     assert ("age", "jong en dynamisch team") in [(w.category, w.span.text) for w in res.check.warnings]
+
+
+# ------------------------------------------------------------------ tables as data (matcher/resources)
+def test_wording_rules_are_data_with_known_exemptions():
+    from matcher.drafting.wording import EXEMPTIONS, RULES
+    from matcher.resources import load_json
+
+    table = load_json("wording_rules.json")
+    assert len(RULES) == len(table["rules"])
+    assert {r["unless"] for r in table["rules"] if r.get("unless")} <= set(EXEMPTIONS)
+    assert all("{law}" not in r.reason and r.reason and r.alternative for r in RULES)
+
+
+def test_missing_resource_names_the_file():
+    from matcher.resources import ResourceError, load_json
+
+    with pytest.raises(ResourceError, match="matcher/resources/nope.json"):
+        load_json("nope.json")
+
+
+def test_every_resource_file_is_package_data():
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["matcher"]
+    files = [p.relative_to(root / "matcher").as_posix() for p in (root / "matcher" / "resources").iterdir()
+             if p.suffix in (".json", ".csv")]
+    assert files and all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files)
