@@ -11,12 +11,12 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Query, Request
-
-from api.wiring import Services
+from fastapi import Depends, FastAPI, Query
 
 from api import routes_employer, routes_match, routes_records, routes_taxonomy, routes_text, schemas, web
 from api.errors import BodySizeLimit, install_error_handlers
+from api.routes_common import components
+from api.wiring import Components
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
 log = logging.getLogger(__name__)
@@ -33,15 +33,11 @@ OPENAPI_TAGS = [
 ]
 
 
-def get_services(request: Request) -> Services:
-    return request.app.state.services
-
-
-def _warm_more(services: Services) -> None:
+def _warm_more(app_components: Components) -> None:
     """In the background after start-up: the extraction engine and the matching index, so the
     first person to paste a CV or ask for vacancies does not wait for them."""
-    for name, step in (("extractie", lambda: services.extractor.extract("Ik verzamel orders.", kind="cv")),
-                       ("matchindex", lambda: services.matcher.ensure_built())):
+    for name, step in (("extractie", lambda: app_components.extractor.extract("Ik verzamel orders.", kind="cv")),
+                       ("matchindex", lambda: app_components.matcher.ensure_built())):
         try:
             step()
         except Exception as exc:  # a missing part only makes the first request slower (or fail there, in the one shape)
@@ -61,20 +57,20 @@ def _swagger_assets():
     return path if (path / "swagger-ui-bundle.js").exists() else None
 
 
-def create_app(services: Services | None = None, *, warm: bool = True) -> FastAPI:
-    """Build the app; ``services`` can be injected (tests), else it is read from the environment."""
-    services = services or Services.from_env()
+def create_app(app_components: Components | None = None, *, warm: bool = True) -> FastAPI:
+    """Build the app; the components can be injected (tests), else they come from the environment."""
+    parts = app_components or Components.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if warm:  # load store, indexes and model before the first request
             try:
-                _ = services.search
-                services.encoder.encode_queries(["opwarmen"])
+                _ = parts.search
+                parts.encoder.encode_queries(["opwarmen"])
             except FileNotFoundError as exc:  # serve anyway: /health says "geen index", the API answers 503
                 log.warning("%s", exc)
             else:
-                threading.Thread(target=_warm_more, args=(services,), daemon=True, name="opwarmen").start()
+                threading.Thread(target=_warm_more, args=(parts,), daemon=True, name="opwarmen").start()
         yield
 
     swagger_assets = _swagger_assets()
@@ -88,7 +84,7 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
                    422: {"model": schemas.ErrorResponse}, 500: {"model": schemas.ErrorResponse}},
         openapi_tags=OPENAPI_TAGS,
     )
-    app.state.services = services
+    app.state.components = parts
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.include_router(routes_text.router)
@@ -111,7 +107,7 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
                                        swagger_favicon_url="/static/favicon.svg")
 
     @app.get("/health", response_model=schemas.Health, tags=["systeem"])
-    def health(svc: Services = Depends(get_services)) -> schemas.Health:
+    def health(svc: Components = Depends(components)) -> schemas.Health:
         """Is de dienst klaar? Geeft de actieve indexversie en aantallen."""
         try:
             idx = svc.indexes
@@ -124,7 +120,7 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
     def search_occupations(
         q: str = Query(..., min_length=1, max_length=500, description="Beroepstitel of omschrijving (nl, en, fr)."),
         top: int = Query(5, ge=1, le=100, description="Aantal resultaten per bron."),
-        svc: Services = Depends(get_services),
+        svc: Components = Depends(components),
     ) -> schemas.OccupationSearchOut:
         """Competent- en ESCO-beroepen voor een titel, met knelpuntberoep-markering."""
         hits = svc.search.occupations(q.strip() or q, top=top)
@@ -136,7 +132,7 @@ def create_app(services: Services | None = None, *, warm: bool = True) -> FastAP
     def search_competences(
         q: str = Query(..., min_length=1, max_length=500, description="Competentie in vrije tekst."),
         top: int = Query(5, ge=1, le=100),
-        svc: Services = Depends(get_services),
+        svc: Components = Depends(components),
     ) -> schemas.CompetenceSearchOut:
         """Competent-competenties en ESCO-vaardigheden voor een omschrijving."""
         hits = svc.search.competences(q.strip() or q, top=top)

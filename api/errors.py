@@ -16,7 +16,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.domain import MAX_TEXT_CHARS
 
 log = logging.getLogger(__name__)
 

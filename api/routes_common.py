@@ -7,24 +7,14 @@ from fastapi import Request
 
 from indexer.jsonable import to_plain
 from indexer.domain import EVIDENCE_LABELS_NL, Portfolio, Vacancy
-from api.wiring import Services
+from api.wiring import Components
 
 from api.errors import ApiError
 
 
-def services(request: Request) -> Services:
-    return request.app.state.services
-
-
-def resolver(svc: Services):
-    """The import resolver (ids and exact labels against the taxonomy), built once per Services."""
-    from matcher.ingest import Resolver
-
-    res = getattr(svc, "_api_resolver", None)
-    if res is None:
-        res = Resolver(svc.match_taxonomy)
-        svc._api_resolver = res  # Services is a plain dataclass: cache the resolver on it
-    return res
+def components(request: Request) -> Components:
+    """The app's components (FastAPI dependency)."""
+    return request.app.state.components
 
 
 def _reasons_to_details(reasons: list[str], prefix: list[str]) -> list[dict]:
@@ -37,23 +27,23 @@ def _reasons_to_details(reasons: list[str], prefix: list[str]) -> list[dict]:
     return details
 
 
-def portfolio_from_body(svc: Services, data: dict, prefix: list[str], *, extract: bool = True) -> Portfolio:
+def portfolio_from_body(svc: Components, data: dict, prefix: list[str], *, extract: bool = True) -> Portfolio:
     from matcher.ingest import portfolio_from_input
 
     extractor = svc.extractor if extract and data.get("cv_text") else None
-    p, reasons = portfolio_from_input(data, resolver(svc), extractor)
+    p, reasons = portfolio_from_input(data, svc.resolver, extractor)
     if p is None:
         raise ApiError(422, "Het portfolio is ongeldig; zie 'details'.", _reasons_to_details(reasons, prefix))
     return p
 
 
-def vacancy_from_body(svc: Services, data: dict, prefix: list[str]) -> Vacancy:
+def vacancy_from_body(svc: Components, data: dict, prefix: list[str]) -> Vacancy:
     from matcher.ingest import vacancy_from_input
 
     data = dict(data)
     if not data.get("title"):
         data["title"] = "(nog zonder titel)"
-    v, reasons = vacancy_from_input(data, resolver(svc))
+    v, reasons = vacancy_from_input(data, svc.resolver)
     if v is None:
         raise ApiError(422, "De vacature is ongeldig; zie 'details'.", _reasons_to_details(reasons, prefix))
     return v
@@ -90,8 +80,6 @@ def match_result_set(res) -> dict[str, Any]:
 
 
 def match_options(opts) -> Any:
-    from matcher.matching.factors import CONSTRAINTS, MatchOptions
+    from matcher.matching.factors import MatchOptions
 
-    modes = {c: "soft" for c in CONSTRAINTS}
-    modes.update({k: v for k, v in opts.constraints.items() if k in modes})
-    return MatchOptions(constraints=modes, shortage_boost=opts.shortage_boost, spread_exposure=opts.spread_exposure)
+    return MatchOptions.from_input(opts.model_dump())

@@ -13,26 +13,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from indexer.jsonable import to_plain
-from api.wiring import Services
+from api.wiring import Components
 
 from api import schemas
 from api.errors import ApiError
-from api.routes_common import services, vacancy_from_body
+from api.routes_common import components, vacancy_from_body
 
 router = APIRouter(prefix="/api/v1/drafting", tags=["werkgevers"])
 
 CATEGORY_LABELS_NL = {"age": "leeftijd", "gender": "gender", "origin": "afkomst", "health": "gezondheid",
                       "diploma": "diploma"}
-
-
-def _drafting(svc: Services):
-    from matcher.drafting.drafting import VacancyDrafting
-
-    d = getattr(svc, "_api_drafting", None)
-    if d is None:
-        d = VacancyDrafting(svc)
-        svc._api_drafting = d
-    return d
 
 
 def check_out(res) -> dict:
@@ -51,28 +41,28 @@ def check_out(res) -> dict:
 @router.get("/suggest", response_model=schemas.SuggestOut)
 def suggest(occupation: str = Query(..., min_length=1, max_length=300, description="Competent-code (OP-…) of ESCO-beroep-URI."),
             essential: int = Query(10, ge=1, le=100), optional: int = Query(10, ge=0, le=100),
-            svc: Services = Depends(services)) -> dict:
+            svc: Components = Depends(components)) -> dict:
     """Voorgestelde essentiële en optionele competenties uit het beroepsprofiel."""
-    res = _drafting(svc).suggest(occupation, n_essential=essential, n_optional=optional)
+    res = svc.drafting.suggest(occupation, n_essential=essential, n_optional=optional)
     if res is None:
         raise ApiError(404, f"Geen beroepsprofiel voor '{occupation}'.")
     return to_plain(res)
 
 
 @router.post("/check", response_model=schemas.CheckOut)
-def check(body: schemas.CheckIn, svc: Services = Depends(services)) -> dict:
+def check(body: schemas.CheckIn, svc: Components = Depends(components)) -> dict:
     """Uitsluitende formuleringen (met reden en alternatief) en hoeveel kandidaten elke eis wegfiltert."""
     v = vacancy_from_body(svc, body.vacancy.model_dump(), ["body", "vacancy"])
     if not body.vacancy.title:
         v.title = ""
-    return check_out(_drafting(svc).check(v))
+    return check_out(svc.drafting.check(v))
 
 
 @router.post("/draft", response_model=schemas.DraftOut)
-def draft(body: schemas.DraftIn, svc: Services = Depends(services)) -> dict:
+def draft(body: schemas.DraftIn, svc: Components = Depends(components)) -> dict:
     """Vrije vacaturetekst -> gestructureerd ontwerp (competenties, eisen), plus de controle."""
     try:
-        res = _drafting(svc).draft(body.text, title=body.title)
+        res = svc.drafting.draft(body.text, title=body.title)
     except RuntimeError as exc:
         raise ApiError(503, str(exc)) from exc
     out = to_plain(res)

@@ -12,16 +12,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from indexer.jsonable import to_plain
-from api.wiring import Services
+from api.wiring import Components
 
 from api import schemas
-from api.routes_common import (match_options, match_result_set, not_found, portfolio_from_body, services,
+from api.routes_common import (match_options, match_result_set, not_found, portfolio_from_body, components,
                             vacancy_from_body)
 
 router = APIRouter(prefix="/api/v1", tags=["matchen"])
 
 
-def _portfolio(svc: Services, body) -> object:
+def _portfolio(svc: Components, body) -> object:
     if body.portfolio_id is not None:
         p = svc.vacancies.get_portfolio(body.portfolio_id)
         if p is None:
@@ -31,7 +31,7 @@ def _portfolio(svc: Services, body) -> object:
 
 
 @router.post("/match/vacancies", response_model=schemas.MatchResultSetOut)
-def match_vacancies(body: schemas.MatchVacanciesIn, svc: Services = Depends(services)) -> dict:
+def match_vacancies(body: schemas.MatchVacanciesIn, svc: Components = Depends(components)) -> dict:
     """Vacatures voor een werkzoekende: score-opbouw, gevonden en ontbrekende competenties, knelpuntberoep, afstand."""
     p = _portfolio(svc, body)
     res = svc.matcher.match_vacancies(p, top=body.top, options=match_options(body.options), gap_limit=50)
@@ -39,7 +39,7 @@ def match_vacancies(body: schemas.MatchVacanciesIn, svc: Services = Depends(serv
 
 
 @router.post("/match/candidates", response_model=schemas.MatchResultSetOut)
-def match_candidates(body: schemas.MatchCandidatesIn, svc: Services = Depends(services)) -> dict:
+def match_candidates(body: schemas.MatchCandidatesIn, svc: Components = Depends(components)) -> dict:
     """Kandidaten voor een vacature (geanonimiseerd), met dezelfde scoring."""
     if body.vacancy_id is not None:
         v = svc.vacancies.get_vacancy(body.vacancy_id)
@@ -53,14 +53,8 @@ def match_candidates(body: schemas.MatchCandidatesIn, svc: Services = Depends(se
 
 
 @router.post("/orientation", response_model=schemas.OrientationOut, tags=["oriëntatie"])
-def orientation(body: schemas.OrientationIn, svc: Services = Depends(services)) -> dict:
+def orientation(body: schemas.OrientationIn, svc: Components = Depends(components)) -> dict:
     """Beroepen die bij een portfolio passen (ook in andere sectoren), knelpuntberoepen gemarkeerd, met hiaten."""
-    from matcher.orientation import Orientation
-
     p = _portfolio(svc, body)
-    orient = getattr(svc, "_api_orientation", None)
-    if orient is None or orient.engine is not svc.matcher:
-        orient = Orientation(svc.matcher)
-        svc._api_orientation = orient
-    res = orient.orient(p, top=body.top, broader=body.broader, max_missing=body.max_missing)
+    res = svc.orientation.orient(p, top=body.top, broader=body.broader, max_missing=body.max_missing)
     return to_plain(res)

@@ -12,11 +12,12 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from indexer.jsonable import to_plain
-from api.wiring import Services
+from api.wiring import Components
 
 from api import schemas
-from api.errors import MAX_TEXT_CHARS, ApiError
-from api.routes_common import not_found, portfolio_from_body, resolver, services, vacancy_from_body
+from api.errors import ApiError
+from indexer.domain import MAX_TEXT_CHARS
+from api.routes_common import not_found, portfolio_from_body, components, vacancy_from_body
 
 router = APIRouter(prefix="/api/v1", tags=["vacatures en portfolio's"])
 
@@ -33,7 +34,7 @@ def _vacancy_item(v) -> dict:
             "synthetic": v.synthetic}
 
 
-def _portfolio_item(svc: Services, p) -> dict:
+def _portfolio_item(svc: Components, p) -> dict:
     tax = svc.match_taxonomy
     name = p.personal.get("name") or " ".join(str(p.personal.get(k, "")) for k in ("first_name", "last_name")).strip()
     return {"id": p.id, "name": name, "municipality": p.location.municipality, "province": p.location.province,
@@ -48,18 +49,18 @@ def _page(it, offset: int, limit: int) -> list:
 # ---------------------------------------------------------------------- vacancies
 @router.get("/vacancies", response_model=schemas.RecordList)
 def list_vacancies(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200),
-                   svc: Services = Depends(services)) -> dict:
+                   svc: Components = Depends(components)) -> dict:
     """Opgeslagen vacatures (samenvatting), gesorteerd op id."""
     items = [_vacancy_item(v) for v in _page(svc.vacancies.iter_vacancies(), offset, limit)]
     return {"total": svc.vacancies.count_vacancies(), "offset": offset, "limit": limit, "items": items}
 
 
-def _index_changes(svc: Services) -> None:
+def _index_changes(svc: Components) -> None:
     """Apply the store's change log to the durable vacancy index (incremental, no rebuild)."""
     svc.vacancy_index.catch_up()
 
 @router.post("/vacancies", status_code=201, response_model=schemas.VacancyRecord)
-def create_vacancy(body: schemas.VacancyBody, svc: Services = Depends(services)) -> dict:
+def create_vacancy(body: schemas.VacancyBody, svc: Components = Depends(components)) -> dict:
     """Een vacature toevoegen (409 als de id al bestaat; gebruik PUT om te wijzigen)."""
     if svc.vacancies.get_vacancy(body.id) is not None:
         raise ApiError(409, f"Vacature '{body.id}' bestaat al; gebruik PUT om ze te wijzigen.")
@@ -70,7 +71,7 @@ def create_vacancy(body: schemas.VacancyBody, svc: Services = Depends(services))
 
 
 @router.get("/vacancies/{vacancy_id}", response_model=schemas.VacancyRecord)
-def get_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+def get_vacancy(vacancy_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
     v = svc.vacancies.get_vacancy(vacancy_id)
     if v is None:
         raise not_found("Vacature", vacancy_id)
@@ -78,7 +79,7 @@ def get_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(services))
 
 
 @router.put("/vacancies/{vacancy_id}", response_model=schemas.VacancyRecord)
-def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
     """Een vacature vervangen of aanmaken; de id in het pad telt."""
     v = vacancy_from_body(svc, {**body.model_dump(), "id": vacancy_id}, ["body"])
     svc.vacancies.upsert_vacancies([v])
@@ -87,7 +88,7 @@ def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Se
 
 
 @router.delete("/vacancies/{vacancy_id}", status_code=204, response_class=Response)
-def delete_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(services)) -> Response:
+def delete_vacancy(vacancy_id: str = RecordId(), svc: Components = Depends(components)) -> Response:
     if svc.vacancies.get_vacancy(vacancy_id) is None:
         raise not_found("Vacature", vacancy_id)
     svc.vacancies.delete_vacancies([vacancy_id])
@@ -98,14 +99,14 @@ def delete_vacancy(vacancy_id: str = RecordId(), svc: Services = Depends(service
 # ---------------------------------------------------------------------- portfolios
 @router.get("/portfolios", response_model=schemas.RecordList)
 def list_portfolios(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200),
-                    svc: Services = Depends(services)) -> dict:
+                    svc: Components = Depends(components)) -> dict:
     """Opgeslagen portfolio's (samenvatting), gesorteerd op id."""
     items = [_portfolio_item(svc, p) for p in _page(svc.vacancies.iter_portfolios(), offset, limit)]
     return {"total": svc.vacancies.count_portfolios(), "offset": offset, "limit": limit, "items": items}
 
 
 @router.post("/portfolios", status_code=201, response_model=schemas.PortfolioRecord)
-def create_portfolio(body: schemas.PortfolioBody, svc: Services = Depends(services)) -> dict:
+def create_portfolio(body: schemas.PortfolioBody, svc: Components = Depends(components)) -> dict:
     if svc.vacancies.get_portfolio(body.id) is not None:
         raise ApiError(409, f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
     p = portfolio_from_body(svc, body.model_dump(), ["body"])
@@ -114,7 +115,7 @@ def create_portfolio(body: schemas.PortfolioBody, svc: Services = Depends(servic
 
 
 @router.get("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
-def get_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+def get_portfolio(portfolio_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
     p = svc.vacancies.get_portfolio(portfolio_id)
     if p is None:
         raise not_found("Portfolio", portfolio_id)
@@ -122,14 +123,14 @@ def get_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(servic
 
 
 @router.put("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
-def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> dict:
+def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
     p = portfolio_from_body(svc, {**body.model_dump(), "id": portfolio_id}, ["body"])
     svc.vacancies.upsert_portfolios([p])
     return to_plain(p)
 
 
 @router.delete("/portfolios/{portfolio_id}", status_code=204, response_class=Response)
-def delete_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(services)) -> Response:
+def delete_portfolio(portfolio_id: str = RecordId(), svc: Components = Depends(components)) -> Response:
     if svc.vacancies.get_portfolio(portfolio_id) is None:
         raise not_found("Portfolio", portfolio_id)
     svc.vacancies.delete_portfolios([portfolio_id])
@@ -137,10 +138,10 @@ def delete_portfolio(portfolio_id: str = RecordId(), svc: Services = Depends(ser
 
 
 # ---------------------------------------------------------------------- import
-def _import(svc: Services, kind: Literal["vacancies", "portfolios"], records: list[dict]) -> dict:
+def _import(svc: Components, kind: Literal["vacancies", "portfolios"], records: list[dict]) -> dict:
     from matcher.ingest import portfolio_from_input, vacancy_from_input
 
-    res = resolver(svc)
+    res = svc.resolver
     good, rejected = [], []
     for i, data in enumerate(records):
         too_long = [k for k in ("text", "cv_text") if isinstance(data.get(k), str) and len(data[k]) > MAX_TEXT_CHARS]
@@ -164,12 +165,12 @@ def _import(svc: Services, kind: Literal["vacancies", "portfolios"], records: li
 
 
 @router.post("/vacancies/import", response_model=schemas.ImportOut)
-def import_vacancies(body: schemas.ImportIn, svc: Services = Depends(services)) -> dict:
+def import_vacancies(body: schemas.ImportIn, svc: Components = Depends(components)) -> dict:
     """Vacatures in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
     return _import(svc, "vacancies", body.records)
 
 
 @router.post("/portfolios/import", response_model=schemas.ImportOut)
-def import_portfolios(body: schemas.ImportIn, svc: Services = Depends(services)) -> dict:
+def import_portfolios(body: schemas.ImportIn, svc: Components = Depends(components)) -> dict:
     """Portfolio's in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
     return _import(svc, "portfolios", body.records)

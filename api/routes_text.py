@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, StrictStr, field_validator
 
 from indexer.domain import MAX_TEXT_CHARS
 from matcher.search.normalise import MAX_QUERY_CHARS
-from api.wiring import Services
+from api.routes_common import components
+from api.wiring import Components
 
 router = APIRouter(prefix="/api/v1", tags=["tekst"])
 
 
-def _services(request: Request) -> Services:
-    return request.app.state.services
 
 
 def _not_blank(value: str) -> str:
@@ -113,14 +112,14 @@ class NormaliseOut(BaseModel):
 
 
 @router.post("/extract", response_model=ExtractOut)
-def extract(body: ExtractIn, svc: Services = Depends(_services)) -> ExtractOut:
+def extract(body: ExtractIn, svc: Components = Depends(components)) -> ExtractOut:
     """Competenties (met tekstfragmenten) en, apart, diploma's, attesten, rijbewijzen en talen."""
     result = svc.extractor.extract(body.text, kind=body.kind, min_confidence=body.min_confidence)
     return ExtractOut.model_validate(result, from_attributes=True)
 
 
 @router.post("/occupations/normalise", response_model=NormaliseOut)
-def normalise(body: NormaliseIn, svc: Services = Depends(_services)) -> NormaliseOut:
+def normalise(body: NormaliseIn, svc: Components = Depends(components)) -> NormaliseOut:
     """Competent- en ESCO-beroepen voor een titel of korte omschrijving, best eerst."""
     hits = svc.normaliser.normalise(body.text.strip(), top=body.top)
     return NormaliseOut(query=body.text, results=[NormalisedOut.model_validate(h, from_attributes=True) for h in hits])

@@ -27,7 +27,7 @@ PAGES = [("/werkzoekende", "Werkzoekende", "Plak je cv of beschrijf je ervaring 
 
 
 def _counts(request: Request) -> dict:
-    svc = request.app.state.services
+    svc = request.app.state.components
     try:
         return {"vacancies": svc.vacancies.count_vacancies(), "portfolios": svc.vacancies.count_portfolios()}
     except Exception:  # the app store may not exist yet: the pages still render
@@ -40,7 +40,7 @@ def _render(request: Request, name: str, **ctx) -> HTMLResponse:
 
 
 def _portfolio_choices(request: Request, limit: int = 60) -> list[dict]:
-    svc = request.app.state.services
+    svc = request.app.state.components
     out = []
     try:
         for k, p in enumerate(svc.vacancies.iter_portfolios()):

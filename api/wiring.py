@@ -1,87 +1,127 @@
-"""One place that opens the store, the active indexes and the encoder, for CLI, API and eval."""
+"""The one place that wires the components together, for the API, the command line and eval.
+
+Each component gets exactly what it needs through its constructor; nothing is handed a
+catch-all. Expensive parts (the model, the label indexes, the match index) are built on first
+use, so a command that only searches the store never loads the model:
+
+>>> app = Components(Settings.from_env())                # doctest: +SKIP
+>>> app.extractor.extract("Ik rij met een heftruck.", kind="cv").competences[0].label  # doctest: +SKIP
+'Heftruck besturen'
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 from functools import cached_property
-from typing import TYPE_CHECKING
 
-from indexer.model.encoder import Encoder, load_encoder
 from indexer.label_index import IndexSet
+from indexer.lazy import Lazy
+from indexer.model.encoder import Encoder, load_encoder
 from indexer.settings import Settings, get_settings
+from indexer.storage.factory import open_repository
+from indexer.storage.protocol import VacancyRepository
+from indexer.storage.vacancy_index import VacancyIndex, open_for
 from indexer.taxonomy.store import TaxonomyStore
-
+from matcher.drafting import VacancyDrafting
+from matcher.extraction import CompetenceExtractor
+from matcher.ingest import Resolver
+from matcher.matching.engine import MatchEngine
+from matcher.matching.exposure import ExposureTracker
+from matcher.matching.near import MatchTaxonomy, NearTable, load_or_build_near
+from matcher.orientation import Orientation
+from matcher.search.normalise import OccupationNormaliser
+from matcher.search.suggest import CompetenceSuggest
 from matcher.search.taxonomy_search import TaxonomySearch
 
-if TYPE_CHECKING:  # pragma: no cover
-    from matcher.extraction.extractor import CompetenceExtractor
-    from matcher.search.normalise import OccupationNormaliser
-    from indexer.storage.repository import VacancyRepository
-    from matcher.matching.engine import MatchEngine
-    from matcher.matching.near import MatchTaxonomy
-    from indexer.storage.vacancy_index import VacancyIndex
+log = logging.getLogger(__name__)
 
 
-@dataclass
-class Services:
-    """Lazily opened shared resources; cheap to create, expensive parts load on first use."""
+class Components:
+    """The service's components over one :class:`Settings`; cheap to create, parts load on first use."""
 
-    settings: Settings
+    def __init__(self, settings: Settings, *, encoder: Lazy[Encoder] | None = None):
+        """``encoder`` shares an already loaded model (tests, several components over one process)."""
+        self.settings = settings
+        self.encoder_handle: Lazy[Encoder] = encoder or Lazy(lambda: load_encoder(settings))
+        self.indexes_handle: Lazy[IndexSet] = Lazy(lambda: IndexSet.load_active(settings.index_dir))
 
     @classmethod
-    def from_env(cls) -> "Services":
+    def from_env(cls) -> "Components":
         return cls(get_settings())
 
+    # ------------------------------------------------------------ taxonomy, model, indexes
     @cached_property
     def store(self) -> TaxonomyStore:
         return TaxonomyStore(self.settings.store_path)
 
-    @cached_property
+    @property
     def indexes(self) -> IndexSet:
-        return IndexSet.load_active(self.settings.index_dir)
+        """The active label indexes (``FileNotFoundError`` before ``cmatch index build``)."""
+        return self.indexes_handle.get()
 
-    @cached_property
+    @property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings)
+        return self.encoder_handle.get()
+
+    # ------------------------------------------------------------ search and text
+    @cached_property
+    def normaliser(self) -> OccupationNormaliser:
+        return OccupationNormaliser(self.store, self.settings, self.encoder_handle, self.indexes_handle)
 
     @cached_property
     def search(self) -> TaxonomySearch:
         return TaxonomySearch(self.store, self.indexes, self.encoder, self.normaliser)
 
     @cached_property
-    def extractor(self) -> "CompetenceExtractor":
-        from matcher.extraction.extractor import CompetenceExtractor
-
-        return CompetenceExtractor(self)
+    def suggest(self) -> CompetenceSuggest:
+        return CompetenceSuggest(self.match_taxonomy, self.store, Lazy(lambda: self.search))
 
     @cached_property
-    def normaliser(self) -> "OccupationNormaliser":
-        from matcher.search.normalise import OccupationNormaliser
+    def extractor(self) -> CompetenceExtractor:
+        return CompetenceExtractor(self.store, self.settings, self.encoder_handle, self.indexes_handle)
 
-        return OccupationNormaliser(self)
-
-    # --- matching (issue 4): vacancies/portfolios store, taxonomy view, engine -------------
+    # ------------------------------------------------------------ records and matching
     @cached_property
-    def vacancies(self) -> "VacancyRepository":
-        """The application store (vacancies, portfolios, exposure): ``var/store/app.sqlite``."""
-        from indexer.storage.repository import open_repository
-
+    def vacancies(self) -> VacancyRepository:
+        """The application store (vacancies, portfolios, exposure)."""
         return open_repository(self.settings)
 
     @cached_property
-    def match_taxonomy(self) -> "MatchTaxonomy":
-        from matcher.matching.near import MatchTaxonomy
-
+    def match_taxonomy(self) -> MatchTaxonomy:
         return MatchTaxonomy.from_store(self.store, self.settings.data_dir)
 
     @cached_property
-    def matcher(self) -> "MatchEngine":
-        from matcher.matching.engine import engine_from_services
+    def resolver(self) -> Resolver:
+        """Ids and exact labels of import records and API bodies against the taxonomy."""
+        return Resolver(self.match_taxonomy)
 
-        return engine_from_services(self)
+    def near_table(self, universe: list[str]) -> NearTable:
+        """Near credit from the active label index (cached in ``var/match``), else crosswalks only."""
+        indexes = encoder = None
+        try:
+            indexes = self.indexes
+        except (FileNotFoundError, RuntimeError, OSError) as exc:
+            if self.settings.near_encode:
+                encoder = self.encoder   # slow: encodes every competence label of the universe once
+            else:
+                log.warning("geen labelindex (%s): verwante competenties enkel via de crosswalks", exc)
+        return load_or_build_near(self.match_taxonomy, universe, cache_dir=self.settings.var_dir / "match",
+                                  indexes=indexes, encoder=encoder)
 
     @cached_property
-    def vacancy_index(self) -> "VacancyIndex":
-        """The durable FAISS vacancy index, caught up with the store (see indexer/vacancy_index.py)."""
-        from indexer.storage.vacancy_index import open_for
+    def matcher(self) -> MatchEngine:
+        return MatchEngine(self.match_taxonomy, self.vacancies, near_loader=self.near_table,
+                           exposure=ExposureTracker(self.vacancies), cache_dir=self.settings.var_dir / "match")
 
+    @cached_property
+    def vacancy_index(self) -> VacancyIndex:
+        """The durable FAISS vacancy index, caught up with the store."""
         return open_for(self.settings, self.vacancies)
+
+    @cached_property
+    def orientation(self) -> Orientation:
+        return Orientation(self.matcher)
+
+    @cached_property
+    def drafting(self) -> VacancyDrafting:
+        return VacancyDrafting(Lazy(lambda: self.match_taxonomy), Lazy(lambda: self.vacancies), Lazy(lambda: self.matcher),
+                               Lazy(lambda: self.extractor), Lazy(lambda: self.normaliser), self.settings.index_dir)

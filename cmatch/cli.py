@@ -1,16 +1,19 @@
 """The ``cmatch`` command line: one entry point that gathers each component's commands.
 
-Each component keeps its own Typer sub-app (``cmatch.commands.build``, ``cmatch.commands.search``, ``cmatch.commands.eval``,
-``cmatch.commands.serve``); this module only mounts them, so adding a command touches one component.
+Each command group is one module of :mod:`cmatch.commands` with a ``register(app)``; this
+module mounts them in help order, so adding a group is one module and one name here.
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import sys
 
 import typer
+
+from cmatch.commands import bench, build, match, search, serve, vacancy_index
+from cmatch.commands import eval as eval_commands
+from indexer.settings import get_settings, set_offline_env
+from indexer.taxonomy.sources.common import DataError
 
 app = typer.Typer(
     name="cmatch",
@@ -23,39 +26,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-#: (module, attribute) of each component's command group, mounted in this order.
-COMMAND_GROUPS: list[tuple[str, str]] = [
-    ("cmatch.commands.build", "register"),
-    ("cmatch.commands.search", "register"),
-    ("cmatch.commands.eval", "register"),
-    ("cmatch.commands.serve", "register"),
-    ("cmatch.commands.match", "register"),
-    ("cmatch.commands.bench", "register"),
-    ("cmatch.commands.vacancy_index", "register"),
-]
-
-
-def _mount() -> None:
-    for module_name, attr in COMMAND_GROUPS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # component without commands yet
-            raise
-        getattr(module, attr)(app)
-
-
-_mount()
+for command_group in (build, search, match, eval_commands, bench, vacancy_index, serve):
+    command_group.register(app)
 
 
 def main() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    logging.basicConfig(level=os.environ.get("CMATCH_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
-    from indexer.taxonomy.loaders import DataError
-
+    set_offline_env()
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
     except DataError as exc:

@@ -86,22 +86,12 @@ def synthetic_store(services, *, vacancies: int = SYN_VACANCIES, portfolios: int
     return repo, True
 
 
-def _near_loader(services):
-    """(loader, indexes): the near-competence table from the active label index's vectors and the
-    crosswalks, cached in ``var/match`` (same cache as the application's engine)."""
-    from matcher.matching.near import load_or_build_near
-
-    indexes = None
+def _active_indexes(services):
+    """The active label indexes, or None before ``cmatch index build``."""
     try:
-        indexes = services.indexes
+        return services.indexes
     except (FileNotFoundError, RuntimeError, OSError):
-        pass
-    cache = Path(services.settings.var_dir) / "match"
-
-    def loader(universe):
-        return load_or_build_near(services.match_taxonomy, universe, cache_dir=cache, indexes=indexes)
-
-    return loader, indexes
+        return None
 
 
 # ---------------------------------------------------------------------- extraction benchmarks
@@ -218,7 +208,7 @@ def evaluate_all(services, out: Path, *, baseline: Path | None = None, bench_dir
             else:
                 rp, generated = synthetic_store(services, vacancies=synthetic[0], portfolios=synthetic[1],
                                                 progress=progress)
-            loader, indexes = _near_loader(services)
+            loader, indexes = services.near_table, _active_indexes(services)
             _log("matchindex opbouwen (synthetische set)", progress)
             engine, build_info = speed.engine_build(tax, rp, near_loader=loader,
                                                     source="uit de SQLite-opslag (JSON-documenten), met portfolio's")
@@ -265,48 +255,3 @@ def evaluate_all(services, out: Path, *, baseline: Path | None = None, bench_dir
     report.write_report(results, raw, out, baseline, speed_tolerance)
     _log(f"klaar in {results['meta']['seconds_total']} s -> {out}/report.md", progress)
     return results
-
-
-def run_all(
-    out: Path = typer.Option(..., "--out", help="Map voor report.md, results.json en de grafieken."),
-    baseline: Path = typer.Option(None, "--baseline", exists=True, dir_okay=False,
-                                  help="Een eerder results.json: elk cijfer dat slechter werd, wordt gemarkeerd."),
-    bench_dir: Path = typer.Option(None, "--bench-dir", help="Map met de dev-sets (standaard <data>/benchmarks-dev)."),
-    skip: list[str] = typer.Option(None, "--skip", help="Onderdelen overslaan: extraction, matching, fairness, speed, large (200k)."),
-    jobbert_sample: int = typer.Option(0, "--jobbert-sample", min=0,
-                                       help="Enkel N gelijkmatig gespreide JobBERT-titels (0 = alle)."),
-    queries: int = typer.Option(0, "--queries", min=0, help="Zoekvragen in de matchingbenchmark (0 = 400)."),
-    speed_tolerance: float = typer.Option(0.10, "--speed-tolerance", help="Snelheid/geheugen pas slechter boven dit relatieve verschil."),
-    as_json: bool = typer.Option(False, "--json", help="Ook de resultaten als JSON op stdout."),
-) -> None:
-    """Alle benchmarks (extractie, matching, eerlijkheid, snelheid) in één rapport."""
-    from api.wiring import Services
-
-    skipped = {y.strip() for x in (skip or []) for y in x.split(",") if y.strip()}
-    unknown = skipped - set(STEPS) - {"large"}
-    if unknown:
-        raise typer.BadParameter(f"onbekend onderdeel: {', '.join(sorted(unknown))}")
-    res = evaluate_all(Services.from_env(), out, baseline=baseline, bench_dir=bench_dir, skip=skipped,
-                       jobbert_sample=jobbert_sample, n_queries=queries or None, speed_tolerance=speed_tolerance,
-                       progress=not as_json)
-    if as_json:
-        from cmatch.output import print_json
-
-        print_json(res)
-    else:
-        worse = (res.get("comparison") or {}).get("worse", [])
-        typer.echo(f"{out}/report.md geschreven ({res['meta']['seconds_total']} s)"
-                   + (f"; {len(worse)} cijfers slechter dan de basislijn" if baseline else ""))
-    if res.get("errors"):
-        typer.secho("Fouten: " + "; ".join(f"{k}: {v}" for k, v in res["errors"].items()), err=True,
-                    fg=typer.colors.RED)
-        raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    """Fallback mount (when cmatch.commands.eval has no ``eval all``): adds the command to the ``eval`` group."""
-    for group in getattr(app, "registered_groups", []):
-        if group.name == "eval" and group.typer_instance is not None:
-            if not any(c.name == "all" for c in group.typer_instance.registered_commands):
-                group.typer_instance.command("all")(run_all)
-            return

@@ -104,5 +104,5 @@ def world():
 
 
 def services(tax, repo, engine):
-    """Enough of :class:`api.wiring.Services` for drafting and imports."""
+    """Enough of :class:`api.wiring.Components` for drafting and imports."""
     return SimpleNamespace(match_taxonomy=tax, vacancies=repo, matcher=engine)

@@ -99,9 +99,9 @@ def test_records_crud_roundtrip(client) -> None:
     _error(client.post("/api/v1/vacancies", json=VAC), 409)
     r = client.put(f"/api/v1/vacancies/{VAC['id']}", json={**VAC, "title": "Heftruckchauffeur nacht (m/v/x)"})
     assert r.status_code == 200 and client.get(f"/api/v1/vacancies/{VAC['id']}").json()["title"].endswith("nacht (m/v/x)")
-    assert VAC["id"] in client.app.state.services.vacancy_index.held_ids()  # indexed incrementally
+    assert VAC["id"] in client.app.state.components.vacancy_index.held_ids()  # indexed incrementally
     assert client.delete(f"/api/v1/vacancies/{VAC['id']}").status_code == 204
-    assert VAC["id"] not in client.app.state.services.vacancy_index.held_ids()
+    assert VAC["id"] not in client.app.state.components.vacancy_index.held_ids()
     _error(client.get(f"/api/v1/vacancies/{VAC['id']}"), 404)
     _error(client.delete(f"/api/v1/vacancies/{VAC['id']}"), 404)
     # portfolios: personal fields are kept apart

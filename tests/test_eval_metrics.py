@@ -78,7 +78,7 @@ def test_eval_commands_json_on_miniatures(mini_services, monkeypatch) -> None:
     import cmatch.commands.eval as ecli
     from cmatch.cli import app
 
-    monkeypatch.setattr(ecli, "_services", lambda: mini_services)
+    monkeypatch.setattr(ecli.Components, "from_env", classmethod(lambda cls: mini_services))
     runner = CliRunner()
     r = runner.invoke(app, ["eval", "melo", str(FIX / "melo_tiny"), "--json"])
     assert r.exit_code == 0, r.output

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from matcher.text import cues
-from matcher.extraction.extractor import (CompetenceExtractor, ExtractedCompetence, ExtractedRequirement, Extraction,
-                                MAX_TEXT_CHARS, Span)
+from indexer.domain import MAX_TEXT_CHARS
+from matcher.extraction import CompetenceExtractor, ExtractedCompetence, ExtractedRequirement, Extraction, Span
 
 
 # ------------------------------------------------------------------ rules

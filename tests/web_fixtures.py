@@ -47,9 +47,9 @@ def _generator_class():
 
 
 def build_web_services(mini_services, target: Path):
-    """Services over a copy of the miniature store/index, with synthetic vacancies and portfolios imported."""
+    """Components over a copy of the miniature store/index, with synthetic vacancies and portfolios imported."""
     from matcher.ingest import Resolver, import_jsonl
-    from api.wiring import Services
+    from api.wiring import Components
 
     _ = mini_services.indexes  # make sure the miniature is built
     src = mini_services.settings.var_dir
@@ -57,8 +57,7 @@ def build_web_services(mini_services, target: Path):
     for sub in ("store", "index"):
         shutil.copytree(src / sub, var / sub, ignore=shutil.ignore_patterns("app.sqlite*"))
     settings = dataclasses.replace(mini_services.settings, var_dir=var)
-    svc = Services(settings)
-    svc.encoder = mini_services.encoder  # share the loaded model (cached_property: plain attribute)
+    svc = Components(settings, encoder=mini_services.encoder_handle)  # share the loaded model
     synthetic, generator = _generator_class()
     original = synthetic.SyntheticGenerator
     synthetic.SyntheticGenerator = generator

@@ -1,14 +1,33 @@
-"""``cmatch bench match`` (match latency) and ``cmatch bench scale`` (the vacancy index at 10⁶).
+"""``cmatch bench …``: timings as figures (extraction and match latency, the vacancy index at 10⁶).
 
-Both join the ``bench`` group that :mod:`cmatch.commands.eval` opens (``bench extract``); the
-measurements themselves live in :mod:`eval.bench_match` and :mod:`eval.bench_scale`.
+The measurements themselves live in :mod:`eval.speed`, :mod:`eval.bench_match` and
+:mod:`eval.bench_scale`; timings never decide a test.
 """
 from __future__ import annotations
 
 import typer
 
+from api.wiring import Components
 from cmatch.output import print_fields, print_json
+from eval.bench_match import bench_match
+from eval.bench_scale import bench_scale
+from eval.speed import extraction_latency
+from indexer.settings import get_settings
 
+bench_app = typer.Typer(help="Snelheid meten.", no_args_is_help=True)
+
+
+@bench_app.command("extract")
+def bench_extract(
+    runs: int = typer.Option(30, min=3, help="Aantal gemeten extracties (na opwarmen)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """p50/p95-latentie (ms) van het extraheren van een Nederlandse vacature van ~300 woorden, warm."""
+    out, _times = extraction_latency(Components.from_env().extractor, runs)
+    print_fields(out, as_json)
+
+
+@bench_app.command("match")
 
 def bench_match_command(
     queries: int = typer.Option(200, "--queries", "-n", min=10, help="Aantal zoekvragen (portfolio's)."),
@@ -17,9 +36,6 @@ def bench_match_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Latentie van 'match vacancies' (top-20, warm): p50/p95/p99 in ms."""
-    from api.wiring import Components
-    from eval.bench_match import bench_match
-
     res = bench_match(Components.from_env(), queries=queries, top=top, threads=threads)
     if as_json:
         print_json(res)
@@ -29,6 +45,7 @@ def bench_match_command(
                f"(doel p95 <= 50 ms: {'ok' if res['p95_ms'] <= 50 else 'NIET gehaald'})")
 
 
+@bench_app.command("scale")
 def bench_scale_command(
     n: int = typer.Option(1_000_000, "--n", min=1000, help="Aantal synthetische vacatures."),
     queries: int = typer.Option(200, "--queries", min=20, help="Zoekvragen (afstemmen én meten, elk zoveel)."),
@@ -41,9 +58,6 @@ def bench_scale_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Vacature-index op schaal: bouwtijd, p95-latentie, recall@20 t.o.v. exact zoeken, geheugen."""
-    from eval.bench_scale import bench_scale
-    from indexer.settings import get_settings
-
     res = bench_scale(n, settings=get_settings(), queries=queries, nlist=nlist, sq8=not flat_codes,
                       threads=threads, search_threads=search_threads, seed=seed, vector_source=vector_source,
                       progress=not as_json)
@@ -51,10 +65,4 @@ def bench_scale_command(
 
 
 def register(app: typer.Typer) -> None:
-    """For ``cmatch.cli.COMMAND_GROUPS``: add ``match`` and ``scale`` to the ``bench`` group (made if missing)."""
-    bench = next((g.typer_instance for g in app.registered_groups if g.name == "bench"), None)
-    if bench is None:
-        bench = typer.Typer(help="Metingen (latentie, kwaliteit, schaal).", no_args_is_help=True)
-        app.add_typer(bench, name="bench")
-    bench.command("match")(bench_match_command)
-    bench.command("scale")(bench_scale_command)
+    app.add_typer(bench_app, name="bench")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 
+from api.wiring import Components
 from cmatch.output import print_json
 from indexer.jsonable import to_plain
 
@@ -24,32 +25,6 @@ vacancy_app = typer.Typer(help="Vacatures opstellen en nakijken (werkgevers).", 
 vacancies_app = typer.Typer(help="Vacatures laden (JSONL, zie data/schemas/vacancy.schema.json).", no_args_is_help=True)
 portfolios_app = typer.Typer(help="Portfolio's laden (JSONL, zie data/schemas/portfolio.schema.json).", no_args_is_help=True)
 demo_app = typer.Typer(help="Synthetische demodata (duidelijk gemarkeerd als synthetisch).", no_args_is_help=True)
-
-
-def _services():
-    from api.wiring import Services
-
-    return Services.from_env()
-
-
-def _resolver(services):
-    from matcher.ingest import Resolver
-
-    return Resolver(services.match_taxonomy)
-
-
-class _LazyExtractor:
-    """Builds the extractor only when a record actually has free text (``cv_text``)."""
-
-    def __init__(self, services):
-        self.services = services
-
-    def extract(self, text, **kw):
-        return self.services.extractor.extract(text, **kw)
-
-
-def _extractor_or_none(services):
-    return _LazyExtractor(services)
 
 
 def _options(constraints: str, hard: list[str] | None, soft: list[str] | None, off: list[str] | None,
@@ -110,9 +85,9 @@ def match_vacancies(
     """Vacatures voor een werkzoekende, met score-opbouw, bewijs, ontbrekende competenties."""
     from matcher.ingest import read_portfolio_file
 
-    services = _services()
+    services = Components.from_env()
     try:
-        p = read_portfolio_file(portfolio, _resolver(services), _extractor_or_none(services))
+        p = read_portfolio_file(portfolio, services.resolver, services.extractor)
     except ValueError as exc:
         _fail(str(exc))
     opts = _options(constraints, hard, soft, off, no_shortage_boost, spread)
@@ -137,14 +112,14 @@ def match_candidates(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Kandidaten voor een vacature (werkgeversblik), standaard geanonimiseerd; zelfde scoring."""
-    services = _services()
+    services = Components.from_env()
     engine = services.matcher
     target = vacancy
     if Path(vacancy).suffix == ".json" and Path(vacancy).exists():
         from matcher.ingest import read_vacancy_file
 
         try:
-            target = read_vacancy_file(vacancy, _resolver(services))
+            target = read_vacancy_file(vacancy, services.resolver)
         except ValueError as exc:
             _fail(str(exc))
     opts = _options(constraints, hard, soft, off, no_shortage_boost, spread)
@@ -160,7 +135,7 @@ def match_prepare(as_json: bool = typer.Option(False, "--json")) -> None:
     """Tabel van verwante competenties en matchindex vooraf opbouwen (anders bij de eerste zoekvraag)."""
     import time
 
-    services = _services()
+    services = Components.from_env()
     t0 = time.perf_counter()
     engine = services.matcher
     near = engine.near
@@ -185,15 +160,13 @@ def orient(
 ) -> None:
     """Beroepen die passen bij een portfolio (consulenten), met hiaten; knelpuntberoepen gemarkeerd."""
     from matcher.ingest import read_portfolio_file
-    from matcher.orientation import Orientation
 
-    services = _services()
+    services = Components.from_env()
     try:
-        p = read_portfolio_file(portfolio, _resolver(services), _extractor_or_none(services))
+        p = read_portfolio_file(portfolio, services.resolver, services.extractor)
     except ValueError as exc:
         _fail(str(exc))
-    engine = services.matcher
-    res = Orientation(engine).orient(p, top=top, broader=broader, max_missing=max_missing)
+    res = services.orientation.orient(p, top=top, broader=broader, max_missing=max_missing)
     if as_json:
         print_json(res)
         return
@@ -215,10 +188,8 @@ def vacancy_check(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Nakijken op uitsluitende formuleringen en hoeveel kandidaten elke eis wegfiltert."""
-    from matcher.drafting.drafting import VacancyDrafting
-
-    services = _services()
-    drafting = VacancyDrafting(services)
+    services = Components.from_env()
+    drafting = services.drafting
     try:
         res = drafting.check_file(file)
     except ValueError as exc:
@@ -242,13 +213,11 @@ def vacancy_draft(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Vrije tekst -> gestructureerd ontwerp (competenties, eisen) via extractie, plus de check."""
-    from matcher.drafting.drafting import VacancyDrafting
-
-    services = _services()
+    services = Components.from_env()
     raw = file.read_text(encoding="utf-8")
     data = json.loads(raw) if file.suffix == ".json" else {"text": raw}
     try:
-        res = VacancyDrafting(services).draft(data.get("text", ""), title=data.get("title"), occupation=occupation)
+        res = services.drafting.draft(data.get("text", ""), title=data.get("title"), occupation=occupation)
     except RuntimeError as exc:
         _fail(str(exc))
     if as_json:
@@ -265,9 +234,7 @@ def vacancy_suggest(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Voorgestelde essentiële en optionele competenties uit het beroepsprofiel."""
-    from matcher.drafting.drafting import VacancyDrafting
-
-    res = VacancyDrafting(_services()).suggest(occupation, n_essential=essential, n_optional=optional)
+    res = Components.from_env().drafting.suggest(occupation, n_essential=essential, n_optional=optional)
     if res is None:
         _fail(f"Geen profiel voor beroep '{occupation}'.")
     if as_json:
@@ -284,9 +251,9 @@ def vacancy_suggest(
 def _import(kind: str, file: Path, as_json: bool) -> None:
     from matcher.ingest import import_jsonl
 
-    services = _services()
-    ext = _extractor_or_none(services) if kind == "portfolios" else None
-    report = import_jsonl(file, kind, services.vacancies, _resolver(services), extractor=ext)
+    services = Components.from_env()
+    ext = services.extractor if kind == "portfolios" else None
+    report = import_jsonl(file, kind, services.vacancies, services.resolver, extractor=ext)
     if as_json:
         print_json(report)
     else:
@@ -347,13 +314,13 @@ def demo_generate(
     from matcher.ingest import import_jsonl
     from eval.synthetic import generate, prune_synthetic
 
-    services = _services()
+    services = Components.from_env()
     t0 = time.perf_counter()
     gen = generate(services.match_taxonomy, services.store, services.settings.var_dir / "demo",
                    vacancies=vacancies, portfolios=portfolios, seed=seed)
     out: dict = {"generation": gen}
     if not no_import:
-        resolver = _resolver(services)
+        resolver = services.resolver
         out["vacancies"] = import_jsonl(gen.files["vacancies"], "vacancies", services.vacancies, resolver)
         out["portfolios"] = import_jsonl(gen.files["portfolios"], "portfolios", services.vacancies, resolver)
         out["removed_stale_synthetic"] = prune_synthetic(services.vacancies, vacancies, portfolios)

@@ -3,16 +3,11 @@ from __future__ import annotations
 
 import typer
 
+from api.wiring import Components
 from cmatch.output import print_json
 
 occupations_app = typer.Typer(help="Beroepen zoeken (Competent en ESCO) op een titel of omschrijving.", no_args_is_help=True)
 competences_app = typer.Typer(help="Competenties zoeken (Competent en ESCO).", no_args_is_help=True)
-
-
-def _services():
-    from api.wiring import Services
-
-    return Services.from_env()
 
 
 @occupations_app.command("search")
@@ -22,7 +17,7 @@ def occupations_search(
     as_json: bool = typer.Option(False, "--json", help="Resultaten als JSON."),
 ) -> None:
     """Zoek Competent- en ESCO-beroepen; knelpuntberoepen worden gemarkeerd."""
-    services = _services()
+    services = Components.from_env()
     hits = services.search.occupations(text, top=top)
     if as_json:
         print_json({"query": text, "index_version": services.indexes.version, "results": hits})
@@ -39,7 +34,7 @@ def competences_search(
     as_json: bool = typer.Option(False, "--json", help="Resultaten als JSON."),
 ) -> None:
     """Zoek Competent-competenties en ESCO-vaardigheden."""
-    services = _services()
+    services = Components.from_env()
     hits = services.search.competences(text, top=top)
     if as_json:
         print_json({"query": text, "index_version": services.indexes.version, "results": hits})

@@ -22,26 +22,26 @@ Steps, per text:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import math
 import pickle
 import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from indexer.label_index import IndexSet
+from indexer.lazy import Lazy
+from indexer.model.encoder import Encoder
+from indexer.settings import Settings
+from indexer.taxonomy.store import TaxonomyStore
+
+from matcher.extraction.calibration import Calibration
 from matcher.text import cues
 from matcher.text.clauses import split_parts, split_sentences
-from matcher.extraction.extractor import Extraction, ExtractedCompetence, ExtractedRequirement, Span
+from matcher.extraction.results import ExtractedCompetence, ExtractedRequirement, Extraction, Span
 from matcher.text.lexical import PhraseMatcher, STOPWORDS, tokenize
-
-if TYPE_CHECKING:  # pragma: no cover
-    from api.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -86,35 +86,12 @@ class Concept:
     kind: str
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-@dataclass
-class Calibration:
-    """confidence = sigmoid(a * dense + b * lexical + c); fitted by ``cmatch model train``."""
-
-    a: float = 30.0
-    b: float = 3.0
-    c: float = -26.0
-
-    def __call__(self, dense: float, lexical: float) -> float:
-        return _sigmoid(self.a * dense + self.b * lexical + self.c)
-
-    @classmethod
-    def load(cls, path: Path) -> "Calibration":
-        if path.exists():
-            try:
-                d = json.loads(path.read_text(encoding="utf-8"))
-                return cls(float(d["a"]), float(d["b"]), float(d["c"]))
-            except Exception:  # a broken file falls back to defaults
-                log.warning("calibration file %s unreadable; using defaults", path)
-        return cls()
-
-
 class ExtractionEngine:
-    def __init__(self, services: "Services"):
-        self.services = services
+    def __init__(self, store: TaxonomyStore, settings: Settings, encoder: Lazy[Encoder], indexes: Lazy[IndexSet]):
+        self.store = store
+        self.settings = settings
+        self._encoder = encoder
+        self._indexes = indexes
         self._lock = threading.Lock()
         self._ready = False
 
@@ -123,7 +100,7 @@ class ExtractionEngine:
         with self._lock:
             if self._ready:
                 return
-            store = self.services.store
+            store = self.store
             con = store.con
             self.concepts: dict[str, Concept] = {}
             self.item_to_concept: dict[str, str] = {}
@@ -151,14 +128,14 @@ class ExtractionEngine:
                     else:
                         self.concepts[cid] = Concept(cid, None, cid, nl or en or cid, kind)
                         self.item_to_concept[cid] = cid
-            self.calibration = Calibration.load(self.services.settings.var_dir / "model" / "calibration.json")
+            self.calibration = Calibration.load(self.settings.var_dir / "model" / "calibration.json")
             self.phrases = self._phrase_matcher(store)
             self._ready = True
 
     def _phrase_matcher(self, store) -> PhraseMatcher:
         meta = store.meta()
         key = hashlib.sha256((meta.get("input_checksums", "") + "phrases-v1").encode()).hexdigest()[:16]
-        cache = self.services.settings.var_dir / "cache" / f"phrases-{key}.pkl"
+        cache = self.settings.var_dir / "cache" / f"phrases-{key}.pkl"
         if cache.exists():
             try:
                 with open(cache, "rb") as fh:
@@ -180,8 +157,8 @@ class ExtractionEngine:
 
     def warm(self) -> None:
         self._load()
-        _ = self.services.indexes
-        self.services.encoder.encode_queries(["opwarmen"])
+        self._indexes.get()
+        self._encoder.get().encode_queries(["opwarmen"])
 
     # --------------------------------------------------------------- extract
     def extract(self, text: str, *, kind: str = "free", min_confidence: float | None = None) -> Extraction:
@@ -253,9 +230,9 @@ class ExtractionEngine:
                     lex_by_unit[(us, ue)].add(self.item_to_concept.get(item_id, item_id))
 
         if units:
-            vectors = self.services.encoder.encode_queries([text[a:b] for a, b, _ in units])
+            vectors = self._encoder.get().encode_queries([text[a:b] for a, b, _ in units])
             vectors = self._adapt(vectors)
-            index = self.services.indexes.competences
+            index = self._indexes.get().competences
             scores, ids = index.search_labels(vectors, DENSE_LABELS_PER_PART, approximate=True)
             for (us, ue, level), srow, irow in zip(units, scores, ids):
                 best: dict[str, float] = {}
@@ -293,7 +270,7 @@ class ExtractionEngine:
     def _adapt(self, vectors: np.ndarray) -> np.ndarray:
         from indexer.model.adapter import load_adapter
 
-        adapter = load_adapter(self.services.settings)
+        adapter = load_adapter(self.settings)
         return vectors if adapter is None else adapter.apply_queries(vectors)
 
 

@@ -7,7 +7,7 @@ index, query through the trained adapter when present) + ``LEXICAL_WEIGHT`` x ch
 cosine of the lemmatised texts; an occupation scores with its best label. ``confidence`` is a
 logistic calibration of that fused score (same calibration as extraction).
 
->>> n = OccupationNormaliser(Services.from_env())          # doctest: +SKIP
+>>> n = OccupationNormaliser(store, settings, Lazy(lambda: load_encoder(settings)), indexes)  # doctest: +SKIP
 >>> [h.label for h in n.normalise("heftruckchauffeur", top=2)]   # doctest: +SKIP
 ['Heftruckchauffeur', 'heftruckbestuurder']
 """
@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from indexer.label_index import IndexSet
+from indexer.lazy import Lazy
+from indexer.model.encoder import Encoder
+from indexer.settings import Settings
+from indexer.taxonomy.store import TaxonomyStore
 from matcher.text.cues import detect_language
-
-if TYPE_CHECKING:  # pragma: no cover
-    from api.wiring import Services
 
 MAX_QUERY_CHARS = 500
 
@@ -40,8 +41,11 @@ class NormalisedOccupation:
 
 
 class OccupationNormaliser:
-    def __init__(self, services: "Services"):
-        self.services = services
+    def __init__(self, store: TaxonomyStore, settings: Settings, encoder: Lazy[Encoder], indexes: Lazy[IndexSet]):
+        self.store = store
+        self.settings = settings
+        self._encoder = encoder
+        self._indexes = indexes
         self._lock = threading.Lock()
         self._ranker = None
 
@@ -51,10 +55,10 @@ class OccupationNormaliser:
                 return self._ranker
             from indexer.model.adapter import load_adapter
 
-            from matcher.extraction.engine import Calibration
+            from matcher.extraction.calibration import Calibration
             from matcher.search.ranking import EmbeddingCache, HybridRanker
 
-            store = self.services.store
+            store = self.store
             rows = list(store.occupation_labels())
             self._rows = rows
             self._source = {o.id: o.source for o in store.occupations()}
@@ -67,11 +71,11 @@ class OccupationNormaliser:
             for code, uri, rel in store.con.execute("SELECT competent_code, esco_uri, relation FROM occupation_map"):
                 if rel in ("exactMatch", "closeMatch"):
                     extra.extend((label, code) for label in labels_of.get(uri, []))
-            self._calibration = Calibration.load(self.services.settings.var_dir / "model" / "calibration.json")
+            self._calibration = Calibration.load(self.settings.var_dir / "model" / "calibration.json")
             self._ranker = HybridRanker(
-                [r[2] for r in rows], cache=EmbeddingCache(self.services), mode="hybrid",
+                [r[2] for r in rows], cache=EmbeddingCache(self.settings, self._encoder, self._indexes), mode="hybrid",
                 groups=[r[0] for r in rows], extra=extra, text_langs=[r[1] for r in rows],
-                adapter=load_adapter(self.services.settings))
+                adapter=load_adapter(self.settings))
             return self._ranker
 
     def warm(self) -> None:
@@ -99,7 +103,7 @@ class OccupationNormaliser:
             src = self._source.get(item_id)
             if src in per_source and len(per_source[src]) < top:
                 per_source[src].append((item_id, score, label, l_lang, i))
-        store = self.services.store
+        store = self.store
         out: list[NormalisedOccupation] = []
         chosen = [h for hits in per_source.values() for h in hits]
         dense, lex = ranker.components(text.strip(), [h[4] for h in chosen]) if chosen else ([], [])

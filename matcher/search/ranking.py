@@ -21,6 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.label_index import IndexSet
+from indexer.lazy import Lazy
+from indexer.model.encoder import Encoder
+from indexer.settings import Settings
 from matcher.text.lexical import CharNgramIndex, normalise, simple_normalise
 
 log = logging.getLogger(__name__)
@@ -36,32 +40,26 @@ GROUP_WEIGHT = 1.0
 SMALL_BATCH = 64
 
 
-def _sha(texts: Sequence[str], extra: str = "") -> str:
-    h = hashlib.sha256(extra.encode())
-    for t in texts:
-        h.update(t.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()[:20]
-
-
 class EmbeddingCache:
     """Vectors for many texts, computed once per model."""
 
-    def __init__(self, services, *, use_index: bool = True):
-        self.services = services
-        self.settings = services.settings
-        self.use_index = use_index
+    def __init__(self, settings: Settings, encoder: Lazy[Encoder], indexes: Lazy[IndexSet] | None = None, *,
+                 use_index: bool = True):
+        self.settings = settings
+        self._encoder = encoder
+        self._indexes = indexes
+        self.use_index = use_index and indexes is not None
         self._index_map: dict[str, tuple[object, int]] | None = None
         self._model_id: str | None = None
         self._stores: dict[str, tuple[dict[str, int], np.ndarray]] = {}
 
     @property
-    def encoder(self):
-        return self.services.encoder
+    def encoder(self) -> Encoder:
+        return self._encoder.get()
 
     def model_id(self) -> str:
         if self._model_id is None:
-            from indexer.label_index import model_fingerprint
+            from indexer.model.fingerprint import model_fingerprint
 
             self._model_id = model_fingerprint(self.settings.model)
         return self._model_id
@@ -74,7 +72,7 @@ class EmbeddingCache:
         if not self.use_index:
             return self._index_map
         try:
-            idx = self.services.indexes
+            idx = self._indexes.get()
         except FileNotFoundError:
             return self._index_map
         if idx.manifest.get("model") != self.model_id() or list(idx.manifest.get("prefixes", [])) != [
@@ -346,7 +344,3 @@ def _group_max(scores: np.ndarray, gid: np.ndarray, out: np.ndarray) -> None:
     starts = np.flatnonzero(np.r_[True, sorted_g[1:] != sorted_g[:-1]])
     red = np.maximum.reduceat(scores[:, order], starts, axis=1)
     out[:, sorted_g[starts]] = red
-
-
-def read_json(path: Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -114,10 +114,6 @@ STOPWORDS = set(
 )
 
 
-def content_lemmas(text: str, lang: str = "nl") -> list[str]:
-    return [t.lemma for t in tokenize(text, lang) if t.lemma not in STOPWORDS]
-
-
 # --------------------------------------------------------------- char n-grams
 class CharNgramIndex:
     """Character n-gram TF-IDF over a list of texts; cosine search with a sparse product.
@@ -188,10 +184,6 @@ class PhraseMatcher:
         if len(lemmas) == 1 and (len(lemmas[0]) < 3 or lemmas[0] in STOPWORDS):
             return
         self.phrases.setdefault(lemmas, set()).add(key)
-
-    def add_lemmas(self, lemmas: tuple[str, ...], key: str) -> None:
-        if lemmas and len(lemmas) <= self.max_tokens:
-            self.phrases.setdefault(lemmas, set()).add(key)
 
     def find_tokens(self, toks: Sequence[Tok]) -> list["PhraseMatcher.Match"]:
         out: list[PhraseMatcher.Match] = []
