@@ -6,7 +6,7 @@
   reasons and neutral alternatives, and per requirement how many relevant candidates it removes;
 * ``POST /api/v1/drafting/draft`` — free text -> a structured draft (extraction) plus the check.
 
-The work is done by :mod:`matcher.drafting.drafting`; this module only validates and shapes.
+The work is done by :mod:`matcher.drafting`; this module only validates and shapes.
 """
 from __future__ import annotations
 
