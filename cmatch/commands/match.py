@@ -18,7 +18,10 @@ import typer
 
 from api.wiring import Components
 from cmatch.output import print_json
+from eval.synthetic import generate, prune_synthetic
 from indexer.jsonable import to_plain
+from matcher.ingest import import_jsonl, read_portfolio_file, read_vacancy_file, schemas
+from matcher.matching.factors import MatchOptions
 
 match_app = typer.Typer(help="Matchen op competenties: werkzoekende -> vacatures, vacature -> kandidaten.", no_args_is_help=True)
 vacancy_app = typer.Typer(help="Vacatures opstellen en nakijken (werkgevers).", no_args_is_help=True)
@@ -29,14 +32,20 @@ demo_app = typer.Typer(help="Synthetische demodata (duidelijk gemarkeerd als syn
 
 def _options(constraints: str, hard: list[str] | None, soft: list[str] | None, off: list[str] | None,
              no_shortage_boost: bool, spread: bool):
-    from matcher.matching.factors import MatchOptions
-
     split = lambda xs: [y.strip() for x in (xs or []) for y in x.split(",") if y.strip()]  # noqa: E731
     try:
         return MatchOptions.with_constraints(constraints, hard=split(hard), soft=split(soft), off=split(off),
                                              shortage_boost=not no_shortage_boost, spread_exposure=spread)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+
+
+def _read_portfolio(services: Components, path: Path):
+    """A portfolio file resolved against the taxonomy (free ``cv_text`` extracted); a bad file stops with its reasons."""
+    try:
+        return read_portfolio_file(path, services.resolver, services.extractor)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def _fail(msg: str) -> None:
@@ -83,13 +92,8 @@ def match_vacancies(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Vacatures voor een werkzoekende, met score-opbouw, bewijs, ontbrekende competenties."""
-    from matcher.ingest import read_portfolio_file
-
     services = Components.from_env()
-    try:
-        p = read_portfolio_file(portfolio, services.resolver, services.extractor)
-    except ValueError as exc:
-        _fail(str(exc))
+    p = _read_portfolio(services, portfolio)
     opts = _options(constraints, hard, soft, off, no_shortage_boost, spread)
     engine = services.matcher
     engine.ensure_built()
@@ -116,8 +120,6 @@ def match_candidates(
     engine = services.matcher
     target = vacancy
     if Path(vacancy).suffix == ".json" and Path(vacancy).exists():
-        from matcher.ingest import read_vacancy_file
-
         try:
             target = read_vacancy_file(vacancy, services.resolver)
         except ValueError as exc:
@@ -159,13 +161,8 @@ def orient(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Beroepen die passen bij een portfolio (consulenten), met hiaten; knelpuntberoepen gemarkeerd."""
-    from matcher.ingest import read_portfolio_file
-
     services = Components.from_env()
-    try:
-        p = read_portfolio_file(portfolio, services.resolver, services.extractor)
-    except ValueError as exc:
-        _fail(str(exc))
+    p = _read_portfolio(services, portfolio)
     res = services.orientation.orient(p, top=top, broader=broader, max_missing=max_missing)
     if as_json:
         print_json(res)
@@ -249,8 +246,6 @@ def vacancy_suggest(
 
 # ---------------------------------------------------------------------- imports
 def _import(kind: str, file: Path, as_json: bool) -> None:
-    from matcher.ingest import import_jsonl
-
     services = Components.from_env()
     ext = services.extractor if kind == "portfolios" else None
     report = import_jsonl(file, kind, services.vacancies, services.resolver, extractor=ext)
@@ -287,16 +282,12 @@ def portfolios_import(file: Path = typer.Argument(..., exists=True, dir_okay=Fal
 @vacancies_app.command("schema")
 def vacancies_schema() -> None:
     """Het JSON-schema van een vacatureregel."""
-    from matcher.ingest import schemas
-
     print_json(schemas()["vacancy"])
 
 
 @portfolios_app.command("schema")
 def portfolios_schema() -> None:
     """Het JSON-schema van een portfolio."""
-    from matcher.ingest import schemas
-
     print_json(schemas()["portfolio"])
 
 
@@ -310,9 +301,6 @@ def demo_generate(
 ) -> None:
     """Synthetische vacatures en portfolio's (var/demo/*.jsonl), daarna geladen."""
     import time
-
-    from matcher.ingest import import_jsonl
-    from eval.synthetic import generate, prune_synthetic
 
     services = Components.from_env()
     t0 = time.perf_counter()
