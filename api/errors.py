@@ -79,6 +79,10 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "Deze methode is hier niet toegelaten."
         return error_response(exc.status_code, message)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_: Request, exc: RecursionError) -> JSONResponse:
+        return error_response(422, "De aanvraag is te diep genest.")
+
     @app.exception_handler(FileNotFoundError)
     async def _not_built(_: Request, exc: FileNotFoundError) -> JSONResponse:
         log.warning("not built: %s", exc)

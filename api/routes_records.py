@@ -7,6 +7,7 @@ accepted, and an import reports every rejected record with its index and reasons
 from __future__ import annotations
 
 import itertools
+import logging
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -16,15 +17,25 @@ from api.wiring import Components
 
 from api import schemas
 from api.errors import ApiError
-from indexer.domain import MAX_TEXT_CHARS
+from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS
 from api.routes_common import not_found, portfolio_from_body, components, vacancy_from_body
 
 router = APIRouter(prefix="/api/v1", tags=["vacatures en portfolio's"])
+log = logging.getLogger(__name__)
 
 
 
 def RecordId():  # noqa: N802 — a fresh FieldInfo per route (FastAPI binds it to the parameter name)
-    return Path(..., min_length=1, max_length=200, description="Id van het record.")
+    return Path(..., min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
+                description="Id van het record: A-Z, a-z, 0-9, '.', '_', ':' of '-'.")
+
+
+def _stored(result, what: str) -> None:
+    """A record the store itself refused (NUL, NaN, ...): a 422, nothing written."""
+    if result.rejected:
+        rid, why = result.rejected[0]
+        raise ApiError(422, f"{what} kan niet bewaard worden; zie 'details'.",
+                       [{"loc": ["body"], "msg": why, "type": "value_error"}])
 
 
 def _vacancy_item(v) -> dict:
@@ -56,8 +67,15 @@ def list_vacancies(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Quer
 
 
 def _index_changes(svc: Components) -> None:
-    """Apply the store's change log to the durable vacancy index (incremental, no rebuild)."""
-    svc.vacancy_index.catch_up()
+    """Apply the store's change log to the durable vacancy index (incremental, no rebuild).
+
+    The write is committed already: a failure here is logged and left to the next catch-up
+    (which sets an unindexable row aside), never answered as an error of this write.
+    """
+    try:
+        svc.vacancy_index.catch_up()
+    except Exception as exc:  # noqa: BLE001 — committed writes must not fail after the fact
+        log.warning("vacature-index niet bijgewerkt: %s", type(exc).__name__)
 
 @router.post("/vacancies", status_code=201, response_model=schemas.VacancyRecord)
 def create_vacancy(body: schemas.VacancyBody, svc: Components = Depends(components)) -> dict:
@@ -65,7 +83,7 @@ def create_vacancy(body: schemas.VacancyBody, svc: Components = Depends(componen
     if svc.vacancies.get_vacancy(body.id) is not None:
         raise ApiError(409, f"Vacature '{body.id}' bestaat al; gebruik PUT om ze te wijzigen.")
     v = vacancy_from_body(svc, body.model_dump(), ["body"])
-    svc.vacancies.upsert_vacancies([v])
+    _stored(svc.vacancies.upsert_vacancies([v]), "De vacature")
     _index_changes(svc)
     return to_plain(v)
 
@@ -82,7 +100,7 @@ def get_vacancy(vacancy_id: str = RecordId(), svc: Components = Depends(componen
 def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
     """Een vacature vervangen of aanmaken; de id in het pad telt."""
     v = vacancy_from_body(svc, {**body.model_dump(), "id": vacancy_id}, ["body"])
-    svc.vacancies.upsert_vacancies([v])
+    _stored(svc.vacancies.upsert_vacancies([v]), "De vacature")
     _index_changes(svc)
     return to_plain(v)
 
@@ -110,7 +128,7 @@ def create_portfolio(body: schemas.PortfolioBody, svc: Components = Depends(comp
     if svc.vacancies.get_portfolio(body.id) is not None:
         raise ApiError(409, f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
     p = portfolio_from_body(svc, body.model_dump(), ["body"])
-    svc.vacancies.upsert_portfolios([p])
+    _stored(svc.vacancies.upsert_portfolios([p]), "Het portfolio")
     return to_plain(p)
 
 
@@ -125,7 +143,7 @@ def get_portfolio(portfolio_id: str = RecordId(), svc: Components = Depends(comp
 @router.put("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
 def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
     p = portfolio_from_body(svc, {**body.model_dump(), "id": portfolio_id}, ["body"])
-    svc.vacancies.upsert_portfolios([p])
+    _stored(svc.vacancies.upsert_portfolios([p]), "Het portfolio")
     return to_plain(p)
 
 
@@ -142,7 +160,7 @@ def _import(svc: Components, kind: Literal["vacancies", "portfolios"], records: 
     from matcher.ingest import portfolio_from_input, vacancy_from_input
 
     res = svc.resolver
-    good, rejected = [], []
+    good, good_index, rejected = [], [], []
     for i, data in enumerate(records):
         too_long = [k for k in ("text", "cv_text") if isinstance(data.get(k), str) and len(data[k]) > MAX_TEXT_CHARS]
         if too_long:
@@ -157,10 +175,13 @@ def _import(svc: Components, kind: Literal["vacancies", "portfolios"], records: 
             rejected.append({"index": i, "id": rid, "reasons": reasons})
         else:
             good.append(obj)
+            good_index.append(i)
     up = (svc.vacancies.upsert_vacancies if kind == "vacancies" else svc.vacancies.upsert_portfolios)(good)
+    index_of = {o.id: i for i, o in zip(good_index, good)}
+    rejected += [{"index": index_of.get(rid, -1), "id": rid, "reasons": [why]} for rid, why in up.rejected]
     if kind == "vacancies":
         _index_changes(svc)
-    return {"kind": kind, "received": len(records), "accepted": len(good), "inserted": up.inserted,
+    return {"kind": kind, "received": len(records), "accepted": len(good) - len(up.rejected), "inserted": up.inserted,
             "updated": up.updated, "unchanged": up.unchanged, "rejected": rejected}
 
 

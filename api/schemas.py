@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from indexer.domain import MAX_TEXT_CHARS
+from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS
 from matcher.ingest import PortfolioIn, VacancyIn
 from matcher.matching.factors import Option, option_specs
 
@@ -89,7 +89,7 @@ class CompetenceSearchOut(BaseModel):
 class PortfolioBody(PortfolioIn):
     """A portfolio as in ``data/schemas/portfolio.schema.json``; ``id`` may be left out for a one-off query."""
 
-    id: str = Field("anoniem", min_length=1, max_length=200)
+    id: str = Field("anoniem", min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN)
     cv_text: str | None = Field(None, max_length=MAX_TEXT_CHARS,
                                 description="Vrije tekst; competenties worden eruit gehaald (hoogstens 20.000 tekens).")
 
@@ -128,7 +128,7 @@ class MatchVacanciesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     portfolio: PortfolioBody | None = Field(None, description="Het portfolio zelf (niet opgeslagen).")
-    portfolio_id: str | None = Field(None, min_length=1, max_length=200, description="Of: de id van een opgeslagen portfolio.")
+    portfolio_id: str | None = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN, description="Of: de id van een opgeslagen portfolio.")
     top: int = Field(10, ge=1, le=100)
     options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
 
@@ -141,7 +141,7 @@ class MatchCandidatesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     vacancy: VacancyDraftBody | None = Field(None, description="De vacature zelf (niet opgeslagen).")
-    vacancy_id: str | None = Field(None, min_length=1, max_length=200, description="Of: de id van een opgeslagen vacature.")
+    vacancy_id: str | None = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN, description="Of: de id van een opgeslagen vacature.")
     top: int = Field(10, ge=1, le=100)
     options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
 
@@ -154,7 +154,7 @@ class OrientationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     portfolio: PortfolioBody | None = None
-    portfolio_id: str | None = Field(None, min_length=1, max_length=200)
+    portfolio_id: str | None = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN)
     top: int = Field(15, ge=1, le=100)
     broader: bool = Field(False, description="Enkel beroepen in andere sectoren.")
     max_missing: int = Field(3, ge=0, le=50, description="Ruimer: hoogstens zoveel ontbrekende essentiële competenties.")

@@ -11,8 +11,10 @@ own view and for counsellors, and **no scoring code ever reads it** (see ``tests
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Importance = Literal["essential", "optional"]
 
@@ -50,6 +52,23 @@ LANGUAGE_NAMES_NL = {"nl": "Nederlands", "fr": "Frans", "en": "Engels", "de": "D
 LICENCES: tuple[str, ...] = ("AM", "A", "B", "BE", "C1", "C", "CE", "D", "G")
 #: Longest free text (CV, vacancy, description) the service reads, in characters.
 MAX_TEXT_CHARS = 20_000
+#: What a vacancy, portfolio or account id may be: safe in a URL path, a line of a file, a log line
+#: and every backend (no ``/``, no spaces, no control characters).
+ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+MAX_ID_CHARS = 128
+#: Longest value of any other string field (title, municipality, a ``personal`` value), in characters.
+MAX_FIELD_CHARS = 1_000
+#: Most items in any list of a record (competences, evidence, occupation codes, ...).
+MAX_LIST_ITEMS = 500
+#: ``personal`` and ``extra`` are free-form but flat: at most this many keys of at most
+#: ``MAX_KEY_CHARS`` characters, each value a scalar or a list of scalars.
+MAX_FREE_KEYS = 50
+MAX_KEY_CHARS = 64
+#: Deepest nesting of a record (a vacancy's ``competences[].evidence[]`` is 5 levels).
+MAX_DEPTH = 8
+#: Text fields that may hold ``MAX_TEXT_CHARS`` characters (and newlines, tabs); every other string
+#: holds at most ``MAX_FIELD_CHARS`` and no control character at all.
+LONG_TEXT_FIELDS = frozenset({"text", "cv_text"})
 #: How much an asked competence weighs by its importance (coverage, vacancy vectors, profiles).
 ESSENTIAL_WEIGHT = 1.0
 OPTIONAL_WEIGHT = 0.35
@@ -218,3 +237,73 @@ def portfolio_from_dict(d: dict) -> Portfolio:
     d["location"] = _location(d.get("location"))
     d["languages"] = _languages(d.get("languages"))
     return Portfolio(**d)
+
+
+# ---------------------------------------------------------------------- input constraints
+_ID = re.compile(ID_PATTERN)
+#: C0 controls and DEL; a long text may keep tab, newline and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_SHORT = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def id_problem(value: object) -> str | None:
+    """Why ``value`` is not a valid record id (``None``: it is)."""
+    if not isinstance(value, str) or not _ID.match(value):
+        return "een id bestaat uit 1 tot 128 tekens A-Z, a-z, 0-9, '.', '_', ':' of '-'"
+    return None
+
+
+def value_problems(value: Any, where: str = "", *, depth: int = 0, key: str = "") -> list[str]:
+    """Every reason why a JSON-like record cannot be stored safely, as ``"path: reden"``.
+
+    Refuses what breaks a backend or a reader downstream: NUL and other control characters,
+    NaN and infinities, strings, lists and nesting beyond the limits above. Bounded by
+    ``MAX_DEPTH``, so a hostile nesting costs nothing.
+    """
+    at = where or "record"
+    if depth > MAX_DEPTH:
+        return [f"{at}: te diep genest (hoogstens {MAX_DEPTH} niveaus)"]
+    if isinstance(value, str):
+        long = key in LONG_TEXT_FIELDS
+        limit = MAX_TEXT_CHARS if long else MAX_FIELD_CHARS
+        if len(value) > limit:
+            return [f"{at}: hoogstens {limit} tekens"]
+        if (_CONTROL if long else _CONTROL_SHORT).search(value):
+            return [f"{at}: bevat een stuurteken (bijvoorbeeld NUL); dat is niet toegelaten"]
+        return []
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{at}: NaN en oneindig zijn geen geldige getallen"]
+    if isinstance(value, dict):
+        out: list[str] = []
+        for k, v in value.items():
+            if not isinstance(k, str) or len(k) > MAX_KEY_CHARS or _CONTROL_SHORT.search(k):
+                out.append(f"{at}: ongeldige sleutel (hoogstens {MAX_KEY_CHARS} tekens, geen stuurtekens)")
+                continue
+            out += value_problems(v, f"{where}.{k}" if where else k, depth=depth + 1, key=k)
+            if len(out) >= 10:
+                break
+        return out
+    if isinstance(value, (list, tuple)):
+        if len(value) > MAX_LIST_ITEMS:
+            return [f"{at}: hoogstens {MAX_LIST_ITEMS} elementen"]
+        out = []
+        for k, v in enumerate(value):
+            out += value_problems(v, f"{where}.{k}" if where else str(k), depth=depth + 1, key=key)
+            if len(out) >= 10:
+                break
+        return out
+    return []
+
+
+def free_form_problems(value: Any, where: str) -> list[str]:
+    """The schema of ``personal`` and ``extra``: a flat object of scalars or lists of scalars."""
+    if not isinstance(value, dict):
+        return [f"{where}: moet een object zijn"]
+    if len(value) > MAX_FREE_KEYS:
+        return [f"{where}: hoogstens {MAX_FREE_KEYS} sleutels"]
+    out = []
+    for k, v in value.items():
+        items = v if isinstance(v, list) else [v]
+        if any(isinstance(x, (dict, list)) for x in items):
+            out.append(f"{where}.{k}: enkel tekst, getallen, ja/nee of een lijst daarvan")
+    return out

@@ -22,6 +22,9 @@ variable                   meaning (default)
 ``CMATCH_VINDEX``          durable vacancy index folder (``var/vindex``)
 ``CMATCH_PSEUDONYM_SALT``  salt of candidate pseudonyms (``competentiematch``)
 ``CMATCH_NEAR_ENCODE``     ``1``: without a label index, encode labels for near credit (0)
+``CMATCH_DEV``             ``1``: development mode (default salt allowed, cookies without Secure) (0)
+``CMATCH_RETENTION_DAYS``  inactive portfolios older than this are purged (365; 0: never)
+``CMATCH_ALLOWED_HOSTS``   comma-separated Host names the API answers (``127.0.0.1,localhost,testserver``)
 ``CMATCH_LOG``             log level of the command line (WARNING)
 =========================  ==========================================================
 """
@@ -85,6 +88,9 @@ class Settings:
     vindex: Path | None = None
     pseudonym_salt: str = "competentiematch"
     near_encode: bool = False
+    dev_mode: bool = False
+    retention_days: int = 365
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
     log_level: str = "WARNING"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -110,6 +116,10 @@ class Settings:
             vindex=Path(vindex) if vindex else None,
             pseudonym_salt=os.environ.get("CMATCH_PSEUDONYM_SALT", "competentiematch"),
             near_encode=_env_flag("CMATCH_NEAR_ENCODE", False),
+            dev_mode=_env_flag("CMATCH_DEV", False),
+            retention_days=int(os.environ.get("CMATCH_RETENTION_DAYS") or "365"),
+            allowed_hosts=tuple(h.strip().lower() for h in (os.environ.get("CMATCH_ALLOWED_HOSTS")
+                                                            or "127.0.0.1,localhost,testserver").split(",") if h.strip()),
             log_level=os.environ.get("CMATCH_LOG", "WARNING"),
         )
 

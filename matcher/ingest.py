@@ -28,7 +28,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
-from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, PERSONAL_FIELDS, REGIMES,
+from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, ID_PATTERN, MAX_ID_CHARS, PERSONAL_FIELDS,
+                     REGIMES, free_form_problems, value_problems,
                      VACANCY_EVIDENCE_SOURCES, Evidence,
                      LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
 from matcher.geo import locate
@@ -169,7 +170,7 @@ def _contract(v: str) -> str:
 class VacancyIn(_Model):
     """One vacancy (one line of a vacancies JSONL file)."""
 
-    id: str = Field(..., min_length=1, max_length=200)
+    id: str = Field(..., min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN)
     title: str = Field(..., min_length=1)
     employer: str = ""
     text: str = ""
@@ -221,7 +222,7 @@ class PortfolioIn(_Model):
     or in ``personal``; they are kept in ``personal`` and never used for scoring.
     """
 
-    id: str = Field(..., min_length=1, max_length=200)
+    id: str = Field(..., min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN)
     competences: list[PortfolioCompetenceIn] = Field(default_factory=list)
     cv_text: str | None = Field(None, description="free text; competences are extracted when an extractor is available")
     preferred_occupations: list[str] = Field(default_factory=list)
@@ -320,6 +321,15 @@ def _pydantic_errors(exc: ValidationError) -> list[str]:
 def _validated(model: type[BaseModel], data: dict, resolver: Resolver, occupations: str) -> tuple[Any, list[str]]:
     """``(record, errors)``: ``(None, schema errors)``, else the record and the unknown codes of its
     ``occupations`` field."""
+    if not isinstance(data, dict):
+        return None, ["record: moet een JSON-object zijn"]
+    problems = value_problems(data)
+    for name in ("personal", "extra"):
+        if name in data:
+            problems += free_form_problems(data[name], name)
+    problems += free_form_problems({k: data[k] for k in PERSONAL_FIELDS if k in data}, "personal")
+    if problems:
+        return None, problems
     try:
         m = model.model_validate(data)
     except ValidationError as exc:
@@ -439,6 +449,9 @@ def import_jsonl(path: Path | str, kind: Literal["vacancies", "portfolios"], rep
             report.inserted += res.inserted
             report.updated += res.updated
             report.unchanged += res.unchanged
+            for rid, why in res.rejected:  # refused by the store itself: reported like a bad line
+                report.accepted -= 1
+                report.rejected.append(Rejected(first_line.get(rid, 0), rid, [why]))
             pending.clear()
 
     for no, line in _lines(path):

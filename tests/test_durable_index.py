@@ -293,3 +293,28 @@ def test_vectors_are_deterministic_and_normalised():
     x = a.vacancy(v(1, ("SK-1", "SK-2")))
     assert abs(float(np.linalg.norm(x)) - 1) < 1e-5
     assert float(a.vector("SK-1") @ a.vector("SK-2")) < 0.3
+
+
+def test_an_unindexable_row_is_set_aside_and_blocks_nothing(repo, tmp_path):
+    """A committed row the index cannot hold (here an id with a newline, written past every
+    check) is set aside and reported; every later change is still applied."""
+    index = VacancyIndex.open(repo, tmp_path / "vi", VECTORS)
+    repo.upsert_vacancies([v(1, ("SK-1",))])
+    ph = "?" if repo.backend == "sqlite" else "%s"
+    doc = '{"id": "BAD\\nID", "title": "x"}'
+    sql = f"INSERT INTO vacancies (id, doc, checksum, synthetic, updated_at) VALUES ({ph}, {ph}, 'c', {ph}, {ph})"
+    if repo.backend == "sqlite":
+        with repo.con:
+            repo.con.execute(sql, ("BAD\nID", doc, 0, "2026-01-01"))
+    else:
+        repo.con.execute(sql, ("BAD\nID", doc, False, "2026-01-01"))
+    repo.upsert_vacancies([v(2, ("SK-2",))])
+    index.catch_up()
+    assert "BAD\nID" in index.status()["set_aside"]
+    assert sorted(index.held_ids()) == ["V1", "V2"]
+    repo.upsert_vacancies([v(3, ("SK-3",))])
+    index.catch_up()
+    assert sorted(index.held_ids()) == ["V1", "V2", "V3"]
+    index.snapshot()
+    again = VacancyIndex.open(repo, tmp_path / "vi", VECTORS)
+    assert sorted(again.held_ids()) == ["V1", "V2", "V3"]

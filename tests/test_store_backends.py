@@ -255,3 +255,23 @@ def test_concurrent_writers_keep_every_change(repo_url):
     assert [s for s, _ in rows] == sorted(s for s, _ in rows)
     assert repo.count_vacancies() == 200
     repo.close()
+
+
+def test_unstorable_records_are_rejected_one_by_one(repo):
+    """NUL (PostgreSQL's jsonb refuses it), NaN, a bad id: refused per record, the rest stored."""
+    bad = [dataclasses_replace(vac(2), title="nul\x00"), dataclasses_replace(vac(3), extra={"x": float("nan")}),
+           dataclasses_replace(vac(4), id="a/b")]
+    res = repo.upsert_vacancies([vac(1), *bad, vac(5)])
+    assert (res.inserted, sorted(r[0] for r in res.rejected)) == (2, ["V2", "V3", "a/b"])
+    assert repo.ids("vacancies") == ["V1", "V5"]
+    p = port(1)
+    p.personal = {"name": "x\x00"}
+    assert [r[0] for r in repo.upsert_portfolios([p, port(2)]).rejected] == ["P1"]
+    assert repo.ids("portfolios") == ["P2"]
+    assert repo.upsert_vacancies([vac(6)]).inserted == 1  # nothing poisoned
+
+
+def dataclasses_replace(obj, **kw):
+    import dataclasses
+
+    return dataclasses.replace(obj, **kw)

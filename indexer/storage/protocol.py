@@ -25,7 +25,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from indexer.domain import Portfolio, Vacancy, portfolio_from_dict, vacancy_from_dict
+from indexer.domain import (MAX_ID_CHARS, Portfolio, Vacancy, id_problem, portfolio_from_dict, value_problems,
+                            vacancy_from_dict)
 from indexer.storage import migrations
 
 
@@ -34,11 +35,14 @@ class UpsertResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: ``(id, reason)`` of each record the store refused (the others are stored anyway)
+    rejected: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.rejected += other.rejected
         return self
 
 
@@ -78,9 +82,24 @@ class ChangeLog(Protocol):
     def iter_vacancies(self) -> Iterator[Vacancy]: ...
 
 
+class UnstorableRecord(ValueError):
+    """A record no backend can keep as it is (bad id, NUL, NaN, too deep or too large)."""
+
+
 def document(obj) -> tuple[str, str]:
-    """The stored form of a record: canonical JSON and its checksum (the same in every backend)."""
-    text = json.dumps(dataclasses.asdict(obj), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """The stored form of a record: canonical JSON and its checksum (the same in every backend).
+
+    Raises :class:`UnstorableRecord` for what would break a backend or a reader (the last line of
+    defence behind :mod:`matcher.ingest`): PostgreSQL's jsonb refuses NUL, JSON has no NaN.
+    """
+    bad = id_problem(obj.id)
+    if bad:
+        raise UnstorableRecord(f"id: {bad}")
+    plain = dataclasses.asdict(obj)
+    problems = value_problems(plain)
+    if problems:
+        raise UnstorableRecord("; ".join(problems[:3]))
+    text = json.dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return text, hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -88,12 +107,17 @@ def plan_upsert(items: Sequence, existing: dict[str, str]) -> tuple[UpsertResult
     """What an upsert writes, for every backend: ``(counts, {id: (item, doc, checksum)})``.
 
     ``existing`` maps stored ids to checksums (updated in place); an item whose document is
-    unchanged is skipped, and within one batch the last item with an id wins.
+    unchanged is skipped, and within one batch the last item with an id wins. A record that
+    cannot be stored lands in ``counts.rejected``; the rest of the batch is written.
     """
     res = UpsertResult()
     planned: dict[str, tuple] = {}
     for it in items:
-        doc, checksum = document(it)
+        try:
+            doc, checksum = document(it)
+        except UnstorableRecord as exc:
+            res.rejected.append((str(it.id)[:MAX_ID_CHARS], str(exc)))
+            continue
         if existing.get(it.id) == checksum:
             res.unchanged += 1
             continue

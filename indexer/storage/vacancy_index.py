@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.domain import class_weight
+from indexer.domain import class_weight, id_problem
 from indexer.storage.factory import open_repository
 from indexer.storage.protocol import UpsertResult
 
@@ -319,6 +319,8 @@ class VacancyIndex:
         self.instance = repo.instance()
         self.loaded_from: str | None = None
         self.snapshot_seq = 0
+        #: vacancy id -> why it is not in the index (a stored row that cannot be indexed)
+        self.set_aside: dict[str, str] = {}
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ opening
@@ -393,11 +395,29 @@ class VacancyIndex:
                 if not rows:
                     break
                 ids = list(dict.fromkeys(v for _, v in rows))
-                self.apply(ids, self.repo.get_vacancies(ids))
+                try:
+                    self.apply(ids, self.repo.get_vacancies(ids))
+                except (ValueError, RuntimeError, OSError) as exc:
+                    log.warning("vacature-index: batch van %d wijzigingen apart toepassen (%s)", len(ids), exc)
+                    self._apply_one_by_one(ids)
                 self.seq = rows[-1][0]
                 read += len(rows)
             self._maybe_upgrade()
         return read
+
+    def _apply_one_by_one(self, ids: Sequence[str]) -> None:
+        """Apply each change alone; a row that cannot be indexed is set aside (``set_aside``, in
+        :meth:`status`) instead of blocking every later change."""
+        for vid in ids:
+            try:
+                self.apply([vid], self.repo.get_vacancies([vid]))
+                self.set_aside.pop(vid, None)
+            except (ValueError, RuntimeError, OSError) as exc:
+                self.set_aside[vid] = str(exc)[:200]
+                try:  # never hold a half-applied entry
+                    self.apply([vid], [])
+                except (ValueError, RuntimeError, OSError):
+                    pass
 
     def refresh(self) -> int:
         """Cheap check before serving: catch up only when the database moved on."""
@@ -407,9 +427,9 @@ class VacancyIndex:
 
     def apply(self, ids: Sequence[str], present: Sequence) -> None:
         """Make the index hold exactly the current state of ``ids`` (``present``: those that exist)."""
-        bad = [v.id for v in present if "\n" in v.id]
+        bad = [v.id for v in present if id_problem(v.id)]
         if bad:
-            raise ValueError(f"vacature-id met regeleinde: {bad[0]!r}")
+            raise ValueError(f"ongeldige vacature-id {bad[0][:40]!r}")
         with self._lock:
             keys = keys_of(ids)
             for k, i in zip(keys.tolist(), ids):
@@ -556,6 +576,7 @@ class VacancyIndex:
     def status(self) -> dict:
         return {"root": str(self.root), "seq": self.seq, "snapshot_seq": self.snapshot_seq, "count": self.ntotal,
                 "kind": self.kind, "vectors": self.vectors.fingerprint, "loaded_from": self.loaded_from,
+                "set_aside": dict(self.set_aside),
                 "db_seq": self.repo.max_change_seq()}
 
 
