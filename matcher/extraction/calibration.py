@@ -31,6 +31,8 @@ class Calibration:
     a: float = 30.0
     b: float = 3.0
     c: float = -26.0
+    #: confidence at or above which an item is "held"; below it is a suggestion ("klopt dit?")
+    held_cut: float = 0.5
 
     def __call__(self, dense: float, lexical: float) -> float:
         return _sigmoid(self.a * dense + self.b * lexical + self.c)
@@ -40,7 +42,7 @@ class Calibration:
         if path.exists():
             try:
                 d = json.loads(path.read_text(encoding="utf-8"))
-                return cls(float(d["a"]), float(d["b"]), float(d["c"]))
+                return cls(float(d["a"]), float(d["b"]), float(d["c"]), float(d.get("held_cut", cls.held_cut)))
             except Exception:  # a broken file falls back to defaults
                 log.warning("calibration file %s unreadable; using defaults", path)
         return cls()

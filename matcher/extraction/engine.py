@@ -38,7 +38,7 @@ from indexer.settings import Settings
 from indexer.taxonomy.store import TaxonomyStore
 
 from matcher.extraction.calibration import Calibration
-from matcher.text import cues
+from matcher.text import context, cues
 from matcher.text.clauses import split_parts, split_sentences
 from matcher.extraction.results import ExtractedCompetence, ExtractedRequirement, Extraction, Span
 from matcher.text.lexical import PhraseMatcher, STOPWORDS, tokenize
@@ -52,6 +52,10 @@ DENSE_LABELS_PER_PART = 40
 MAX_PER_PART = 3
 #: Dense hits of a part must be within this cosine of the part's best hit.
 DENSE_MARGIN = 0.02
+#: A clause part mostly covered by an attitude phrase ("werk graag in een team") gets no dense search.
+SOFT_PART_COVER = 0.4
+#: A soft-skill cue scores like a lexical label hit of this cosine.
+SOFT_SKILL_DENSE = 0.90
 RELATION_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3}
 
 # Leading filler that says "you know/have" but names no competence.
@@ -84,6 +88,8 @@ class Concept:
     esco_uri: str | None
     label: str
     kind: str
+    label_en: str | None = None
+    label_language: str = "nl"
 
 
 class ExtractionEngine:
@@ -116,18 +122,25 @@ class ExtractionEngine:
             esco_equivalent = {uri: min(by[0]) if by[0] else next(iter(by[1]))
                                for uri, by in equivalents.items() if by[0] or len(by[1]) == 1}
             rows = con.execute("SELECT id, source, kind, label_nl, label_en, label_fr FROM competences").fetchall()
+            english = {cid: en for cid, _s, _k, _nl, en, _fr in rows if en}
             for cid, source, kind, nl, en, fr in rows:
                 if source == "competent":
                     uri = comp_best.get(cid, (9, None))[1]
-                    self.concepts[cid] = Concept(cid, cid, uri, nl or en or fr or cid, kind)
+                    self.concepts[cid] = Concept(cid, cid, uri, nl or en or fr or cid, kind,
+                                                 en or english.get(uri), "nl" if nl else "en")
                     self.item_to_concept[cid] = cid
                 else:
                     code = esco_equivalent.get(cid)
                     if code:   # exact (or the one close) Competent equivalent: report as that concept
                         self.item_to_concept[cid] = code
                     else:
-                        self.concepts[cid] = Concept(cid, None, cid, nl or en or cid, kind)
+                        self.concepts[cid] = Concept(cid, None, cid, nl or en or cid, kind, en, "nl" if nl else "en")
                         self.item_to_concept[cid] = cid
+            # ESCO-only concept -> Competent codes it maps to by any relation: merged when both are found
+            self.competent_twins: dict[str, set[str]] = defaultdict(set)
+            for code, uri, _rel in con.execute("SELECT competent_code, esco_uri, relation FROM competence_map"):
+                if uri in self.concepts:
+                    self.competent_twins[uri].add(code)
             self.calibration = Calibration.load(self.settings.var_dir / "model" / "calibration.json")
             self.phrases = self._phrase_matcher(store)
             self._ready = True
@@ -170,43 +183,55 @@ class ExtractionEngine:
             return result
         units: list[tuple[int, int, str | None]] = []       # (start, end, requirement level)
         lexical_hits: list[tuple[int, int, str, str | None]] = []   # (start, end, item id, level)
+        soft_hits: list[tuple[int, int, str, str | None]] = []
         section: str | None = None
         for s, e in split_sentences(text):
             sentence = text[s:e]
             hk = cues.heading_kind(sentence)
             if hk is not None:
-                section = hk
+                section = None if hk == "other" else hk
                 continue
-            if section == "offer" or cues.is_noise_sentence(sentence):
+            if section in ("offer", "skip") or cues.is_noise_sentence(sentence):
                 continue
             title_intro = cues.is_title_intro(sentence)
             masked: list[tuple[int, int]] = []
-            for r in cues.find_requirements(text, s, e):
+            for r in cues.find_requirements(text, s, e, language_section=section == "languages"):
                 r_level = cues.requirement_level_at(text, s, e, r.start, r.end, section) if kind == "vacancy" else None
+                status = r_level or context.requirement_status(text, s, e, r.start, r.end)
                 result.requirements.append(ExtractedRequirement(
-                    r.category, r.value, Span(r.start, r.end, text[r.start:r.end]), r.level, r_level))
+                    r.category, r.value, Span(r.start, r.end, text[r.start:r.end]), r.level, r_level, status))
                 masked.append((r.start, r.end))
-            negated = cues.negated_ranges(text, s, e)
-            if title_intro:
+            if title_intro or section == "languages":
                 continue
+            # negations, wishes and the employer's sector yield no competences
+            negated = cues.negated_ranges(text, s, e) + context.excluded_ranges(text, s, e)
+
+            def level_at(a: int, b: int) -> str | None:
+                return cues.requirement_level_at(text, s, e, a, b, section) if kind == "vacancy" else None
+
+            soft_spans: list[tuple[int, int]] = []
+            for code, ms, me in context.soft_skills(text, s, e):
+                if not cues.overlaps((ms, me), negated, 0.5):
+                    soft_hits.append((ms, me, code, level_at(ms, me)))
+                    soft_spans.append((ms, me))
             for m in self.phrases.find_tokens(tokenize(sentence, lang)):
                 ms, me = m.start + s, m.end + s
-                if cues.overlaps((ms, me), negated, 0.01) or cues.overlaps((ms, me), masked, 0.01):
+                if cues.overlaps((ms, me), negated + masked + soft_spans, 0.01):
                     continue
-                m_level = cues.requirement_level_at(text, s, e, ms, me, section) if kind == "vacancy" else None
-                lexical_hits.append((ms, me, m.key, m_level))
+                lexical_hits.append((ms, me, m.key, level_at(ms, me)))
             parts = split_parts(text, s, e) or [(s, e)]
             for ps, pe in parts:
-                if cues.overlaps((ps, pe), negated, 0.5) or cues.overlaps((ps, pe), masked, 0.6):
+                if (cues.overlaps((ps, pe), negated, 0.5) or cues.overlaps((ps, pe), masked, 0.6)
+                        or cues.overlaps((ps, pe), soft_spans, SOFT_PART_COVER)):
                     continue
                 ps, pe = strip_filler(text, ps, pe)
                 content = [t for t in tokenize(text[ps:pe], lang)
                            if t.lemma not in STOPWORDS and t.lemma not in cues.CUE_WORDS
-                           and not cues.overlaps((t.start + ps, t.end + ps), masked, 0.5)]
+                           and not cues.overlaps((t.start + ps, t.end + ps), masked + negated, 0.5)]
                 if not content:
                     continue
-                p_level = cues.requirement_level_at(text, s, e, ps, pe, section) if kind == "vacancy" else None
-                units.append((ps, pe, p_level))
+                units.append((ps, pe, level_at(ps, pe)))
+        result.requirements = _dedupe_requirements(result.requirements)
 
         found: dict[str, dict] = {}
 
@@ -220,6 +245,8 @@ class ExtractionEngine:
             if level:
                 entry["levels"].add(level)
 
+        for ms, me, code, level in soft_hits:
+            add(code, self.calibration(SOFT_SKILL_DENSE, 1.0), (ms, me), level)
         # lexical phrase hits: confident on their own (exact label, lemmatised)
         lex_by_unit: dict[tuple[int, int], set[str]] = defaultdict(set)
         for ms, me, item_id, level in lexical_hits:
@@ -252,6 +279,7 @@ class ExtractionEngine:
                     lex = 1.0 if cid in lex_by_unit.get((us, ue), ()) else 0.0
                     add(cid, self.calibration(sc, lex), (us, ue), level)
 
+        self._merge_twins(found)
         for cid, entry in found.items():
             if entry["conf"] < threshold:
                 continue
@@ -263,15 +291,43 @@ class ExtractionEngine:
             spans = _drop_nested(spans)
             result.competences.append(ExtractedCompetence(
                 competence_id=c.id, competent_code=c.competent_code, esco_uri=c.esco_uri, label=c.label,
-                kind=c.kind, confidence=round(float(entry["conf"]), 4), spans=spans, requirement=requirement))
+                kind=c.kind, confidence=round(float(entry["conf"]), 4), spans=spans, requirement=requirement,
+                status="held" if entry["conf"] >= self.calibration.held_cut else "suggestion",
+                label_en=c.label_en, label_language=c.label_language))
         result.competences.sort(key=lambda c: (-c.confidence, c.spans[0].start if c.spans else 0))
         return result
+
+    def _merge_twins(self, found: dict[str, dict]) -> None:
+        """Near-duplicates become one item: an ESCO-only concept whose Competent twin was also
+        found, and two concepts with the same (case-folded) label; the stronger one keeps the rest."""
+        by_label: dict[str, str] = {}
+        for cid in sorted(found, key=lambda c: -found[c]["conf"]):
+            key = self.concepts[cid].label.casefold().strip()
+            twin = next((t for t in self.competent_twins.get(cid, ()) if t in found and t != cid), None)
+            keep = twin or by_label.get(key)
+            if keep is None or keep not in found:
+                by_label.setdefault(key, cid)
+                continue
+            gone = found.pop(cid)
+            found[keep]["conf"] = max(found[keep]["conf"], gone["conf"])
+            found[keep]["spans"] |= gone["spans"]
+            found[keep]["levels"] |= gone["levels"]
 
     def _adapt(self, vectors: np.ndarray) -> np.ndarray:
         from indexer.model.adapter import load_adapter
 
         adapter = load_adapter(self.settings)
         return vectors if adapter is None else adapter.apply_queries(vectors)
+
+
+def _dedupe_requirements(reqs: list[ExtractedRequirement]) -> list[ExtractedRequirement]:
+    """One entry per (category, value): the one with a stated level, else the first."""
+    out: dict[tuple[str, str], ExtractedRequirement] = {}
+    for r in reqs:
+        key = (r.category, r.value)
+        if key not in out or (out[key].level is None and r.level is not None):
+            out[key] = r
+    return sorted(out.values(), key=lambda r: r.span.start)
 
 
 def _drop_nested(spans: list[Span]) -> list[Span]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("vacancy", "cv", "free")
+COMPETENCE_STATUSES = ("held", "suggestion")
+REQUIREMENT_STATUSES = ("held", "not_held", "in_progress", "required", "nice_to_have")
 
 
 @dataclass
@@ -23,6 +25,9 @@ class ExtractedCompetence:
     confidence: float             # 0..1, calibrated
     spans: list[Span]
     requirement: str | None = None   # "required" | "nice_to_have" | None (None for CVs/free text)
+    status: str = "held"          # "held" (at or above the high-precision cut) | "suggestion" ("klopt dit?")
+    label_en: str | None = None
+    label_language: str = "nl"    # "en" when no Dutch label exists (an English-only ESCO label)
 
 
 @dataclass
@@ -32,6 +37,7 @@ class ExtractedRequirement:       # diplomas, certificates, licences, languages:
     span: Span
     level: str | None = None      # e.g. "B2", "moedertaal"
     requirement: str | None = None
+    status: str = "held"          # CV/free: held | not_held | in_progress; vacancy: required | nice_to_have
 
 
 @dataclass
@@ -39,3 +45,20 @@ class Extraction:
     text_language: str            # "nl" | "en" | "fr"
     competences: list[ExtractedCompetence] = field(default_factory=list)
     requirements: list[ExtractedRequirement] = field(default_factory=list)
+
+
+def extraction_json(ex: Extraction) -> dict:
+    """The documented output of ``cmatch extract`` and ``/api/v1/extract`` (issue 16 format)."""
+    return {
+        "text_language": ex.text_language,
+        "competences": [{
+            "competence_id": c.competence_id, "competent_code": c.competent_code, "esco_uri": c.esco_uri,
+            "label": c.label, "label_en": c.label_en, "label_language": c.label_language, "kind": c.kind,
+            "confidence": c.confidence, "status": c.status, "requirement": c.requirement,
+            "spans": [{"start": s.start, "end": s.end, "text": s.text} for s in c.spans],
+        } for c in ex.competences],
+        "requirements": [{
+            "category": r.category, "value": r.value, "level": r.level, "status": r.status,
+            "span": {"start": r.span.start, "end": r.span.end, "text": r.span.text},
+        } for r in ex.requirements],
+    }

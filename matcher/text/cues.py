@@ -31,6 +31,12 @@ _FUNCTION_WORDS = {lang: set(words) for lang, words in load_json("language_funct
 _WORD = re.compile(r"[a-zà-ÿ']+", re.I)
 
 
+def language_evidence(text: str) -> tuple[int, int]:
+    """(words, words that are nl/en/fr function words) in the first 5000 characters."""
+    words = _WORD.findall(text.lower()[:5000])
+    return len(words), sum(1 for w in words for part in w.split("'") if any(part in fw for fw in _FUNCTION_WORDS.values()))
+
+
 def detect_language(text: str) -> str:
     """'nl', 'en' or 'fr' (Dutch when undecided: the service is Flemish)."""
     counts = {k: 0 for k in _FUNCTION_WORDS}
@@ -94,20 +100,15 @@ def _heading(kind: str) -> re.Pattern:
     return re.compile(r"^\s*(?:" + "|".join(load_json("heading_cues.json")[kind]) + r")\s*:?\s*$", re.I)
 
 
-_HEADING_NICE, _HEADING_REQ, _HEADING_OFFER = _heading("nice"), _heading("required"), _heading("offer")
+_HEADINGS = [(kind, _heading(kind)) for kind in ("nice", "offer", "required", "skip", "languages", "other")]
 
 
 def heading_kind(line: str) -> str | None:
-    """'nice', 'required', 'offer' for a section heading line, else None."""
+    """'nice', 'offer', 'required', 'skip' (hobbies), 'languages' or 'other' for a section
+    heading line, else None."""
     if len(line) > 60:
         return None
-    if _HEADING_NICE.match(line):
-        return "nice"
-    if _HEADING_OFFER.match(line):
-        return "offer"
-    if _HEADING_REQ.match(line):
-        return "required"
-    return None
+    return next((kind for kind, rx in _HEADINGS if rx.match(line)), None)
 
 
 # ---------------------------------------------------------------- negation
@@ -197,12 +198,63 @@ _LEVEL = re.compile(r"\b([ABC][12])\b|\b(" + "|".join(_LANGUAGE_CUES["levels"]) 
 _LEVEL_NORMAL: dict[str, str] = _LANGUAGE_CUES["level_names"]
 
 
+_CODES = load_json("language_codes.json")
+_ABBREV_RE = re.compile(r"\b(" + "|".join(sorted(_CODES["abbreviations"], key=len, reverse=True)) + r")\b")
+_LIST_CUT = re.compile(r"[,;\n]|\s[-–]\s")
+_COORDINATOR = re.compile(r"\s(?:en|of|et|ou|and|or)\s", re.I)
+_COORDINATED = re.compile(r"^\s*(?:,|en|of|et|ou|and|or|&|/)\s*$", re.I)
+#: Dutch language name -> ISO 639-1 code
+LANGUAGE_CODES: dict[str, str] = _CODES["codes"]
+
+
+def _languages(text: str, start: int, end: int, language_section: bool) -> list[tuple[str, int, int, str | None]]:
+    """``(language, start, end, level)`` per language named in ``text[start:end]``.
+
+    Each level word binds to the nearest language in its list item (the text cut at ',', ';')
+    that no "en/of/et/and" separates from it, so "arabe et un peu de néerlandais (niveau A2)" gives Arabic no level; languages joined only
+    by "en/of/et/and" share a level ("Frans en Engels goed"). Upper-case codes ("NL moedertaal")
+    count only with a level in the same item."""
+    has_context = language_section or bool(_LANG_CONTEXT.search(text, start, end))
+    out = []
+    cuts = [start] + [m.end() for m in _LIST_CUT.finditer(text, start, end)] + [end]
+    for lo, hi in zip(cuts, cuts[1:]):
+        levels = list(_LEVEL.finditer(text, lo, hi))
+        names = [(m.start(), m.end(), _LANGUAGES[m.group(1).lower()]) for m in _LANG_RE.finditer(text, lo, hi)]
+        if levels:
+            names += [(m.start(), m.end(), _CODES["abbreviations"][m.group(1)]) for m in _ABBREV_RE.finditer(text, lo, hi)]
+        names.sort()
+        if not names or not (has_context or levels):
+            continue
+        bound: list[str | None] = [None] * len(names)
+        for lv in levels:
+            i = min(range(len(names)), key=lambda k: (
+                bool(_COORDINATOR.search(text, min(names[k][1], lv.end()), max(names[k][0], lv.start()))),
+                max(lv.start() - names[k][1], names[k][0] - lv.end())))
+            raw = (lv.group(1) or lv.group(2)).lower()
+            value = lv.group(1).upper() if lv.group(1) else _LEVEL_NORMAL.get(raw, raw)
+            if bound[i] is None or lv.group(1):   # a CEFR level wins over a word
+                bound[i] = value
+        for _ in range(2):   # coordinated names share the level of a neighbour
+            for i in range(len(names)):
+                for j in (i - 1, i + 1):
+                    if bound[i] is None and 0 <= j < len(names) and bound[j] is not None:
+                        a, b = sorted((i, j))
+                        if _COORDINATED.match(text[names[a][1]:names[b][0]]):
+                            bound[i] = bound[j]
+        out.extend((v, s_, e_, lv) for (s_, e_, v), lv in zip(names, bound))
+    return out
+
+
 def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return all(span[1] <= s or span[0] >= e for s, e in taken)
 
 
-def find_requirements(text: str, start: int = 0, end: int | None = None) -> list[RequirementMatch]:
-    """Diplomas, certificates, licences and language requirements in ``text[start:end]``."""
+def find_requirements(text: str, start: int = 0, end: int | None = None, *,
+                      language_section: bool = False) -> list[RequirementMatch]:
+    """Diplomas, certificates, licences and language requirements in ``text[start:end]``.
+
+    ``language_section``: the sentence sits under a "Talen" heading, so a bare language name
+    ("Engels: basis") counts without a language context word."""
     end = len(text) if end is None else end
     out: list[RequirementMatch] = []
     taken: list[tuple[int, int]] = []
@@ -226,18 +278,7 @@ def find_requirements(text: str, start: int = 0, end: int | None = None) -> list
     for rx, value in _DIPLOMAS_RE:
         for m in rx.finditer(text, start, end):
             add("diploma", value, m.start(), m.end())
-    sentence_has_context = bool(_LANG_CONTEXT.search(text, start, end))
-    for m in _LANG_RE.finditer(text, start, end):
-        if not sentence_has_context:
-            continue
-        level = None
-        seg_s, seg_e = _segment_bounds(_CLAUSE, text, start, end, m.start(), m.end())
-        window_s, window_e = max(seg_s, m.start() - 40), min(seg_e, m.end() + 40)
-        lv = [x for x in _LEVEL.finditer(text, window_s, window_e)]
-        if lv:
-            best = min(lv, key=lambda x: abs(x.start() - m.start()))
-            raw = (best.group(1) or best.group(2)).lower()
-            level = best.group(1).upper() if best.group(1) else _LEVEL_NORMAL.get(raw, raw)
-        add("language", _LANGUAGES[m.group(1).lower()], m.start(), m.end(), level)
+    for value, s_, e_, level in _languages(text, start, end, language_section):
+        add("language", value, s_, e_, level)
     out.sort(key=lambda r: r.start)
     return out

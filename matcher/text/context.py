@@ -1,0 +1,71 @@
+"""Context that must not become the person's competence, and the status of a requirement.
+
+* :func:`excluded_ranges` — wishes and aspirations ("ik wil verpleegkundige worden", "je cherche",
+  "I want to") and the employer's sector or product ("bij een KMO in de bouwsector"): stretches
+  that yield no competences.
+* :func:`soft_skills` — generic team and attitude phrases and the Competent soft skill they state.
+* :func:`requirement_status` — a diploma, certificate or licence in a CV is ``held``,
+  ``not_held`` ("Diploma heb ik niet", "gestopt in 5de jaar") or ``in_progress`` ("volg HBO5").
+
+The cue tables are data: ``matcher/resources/context_cues.json`` and ``soft_skill_cues.json``.
+"""
+from __future__ import annotations
+
+import re
+
+from matcher.resources import load_json
+
+_CUES = load_json("context_cues.json")
+
+
+def _rx(fragments: list[str]) -> re.Pattern:
+    return re.compile(r"(?<!\w)(?:" + "|".join(fragments) + r")(?!\w)", re.I)
+
+
+_WISH = _rx(_CUES["wish"])
+_EMPLOYER = _rx(_CUES["employer"])
+_STUDY = _rx(_CUES["study"])
+_ABSENT = _rx(_CUES["absent"])
+# a wish reaches to the end of its clause; an employer phrase to the next comma or colon too
+_CLAUSE_END = re.compile(r"[.;!?\n]|\s(?:maar|mais|but)\s")
+_PHRASE_END = re.compile(r"[.;:!?\n,(]|\s[-–]\s|\s(?:maar|mais|but|en|et|and)\s")
+_SOFT = {code: _rx(fragments) for code, fragments in load_json("soft_skill_cues.json").items() if code.startswith("SO-")}
+
+
+def _ranges(rx: re.Pattern, stop: re.Pattern, text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    for m in rx.finditer(text, start, end):
+        s = stop.search(text, m.end(), end)
+        out.append((m.start(), s.start() if s else end))
+    return out
+
+
+def excluded_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Wish and employer-context stretches of ``text[start:end]`` (absolute offsets)."""
+    return _ranges(_WISH, _CLAUSE_END, text, start, end) + _ranges(_EMPLOYER, _PHRASE_END, text, start, end)
+
+
+def soft_skills(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """``(SO-code, start, end)`` for each attitude phrase in ``text[start:end]``."""
+    return [(code, m.start(), m.end()) for code, rx in _SOFT.items() for m in rx.finditer(text, start, end)]
+
+
+def requirement_status(text: str, sent_start: int, sent_end: int, start: int, end: int) -> str:
+    """``held`` / ``not_held`` / ``in_progress`` of the requirement at ``text[start:end]``.
+
+    Cues count within the requirement's own clause (the sentence cut at ';' and '.'), so
+    "Gestopt in 5de jaar BSO. Attest heftruck" keeps the attest held."""
+    lo, hi = sent_start, sent_end
+    for m in re.finditer(r"[;]|\.\s", text[sent_start:sent_end]):
+        cut = sent_start + m.start()
+        if cut < start:
+            lo = sent_start + m.end()
+        elif cut >= end:
+            hi = cut
+            break
+    clause = text[lo:hi]
+    if _ABSENT.search(clause):
+        return "not_held"
+    if _STUDY.search(clause):
+        return "in_progress"
+    return "held"
