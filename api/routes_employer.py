@@ -2,7 +2,7 @@
 
 * ``GET /api/v1/drafting/suggest?occupation=OP-…`` — essential and optional competences of the
   occupation profile;
-* ``POST /api/v1/drafting/check`` — wording warnings (age, gender, origin, health, diploma) with
+* ``POST /api/v1/drafting/check`` — wording warnings (the 19 protected criteria, and diploma advice) with
   reasons and neutral alternatives, and per requirement how many relevant candidates it removes;
 * ``POST /api/v1/drafting/draft`` — free text -> a structured draft (extraction) plus the check.
 
@@ -18,11 +18,12 @@ from api.wiring import Components
 from api import schemas
 from api.errors import ApiError
 from api.routes_common import components, vacancy_from_body
+from matcher.drafting.wording import CRITERIA, GROUP_LABELS_NL
 
 router = APIRouter(prefix="/api/v1/drafting", tags=["werkgevers"])
 
-CATEGORY_LABELS_NL = {"age": "leeftijd", "gender": "gender", "origin": "afkomst", "health": "gezondheid",
-                      "diploma": "diploma"}
+#: Dutch label per UI group and per protected criterion (from the rules data)
+CATEGORY_LABELS_NL = {**GROUP_LABELS_NL, **{c: crit.label for c, crit in CRITERIA.items()}}
 
 
 def check_out(res) -> dict:
@@ -30,7 +31,7 @@ def check_out(res) -> dict:
     warnings = []
     for w in plain.get("warnings", []):
         span = w.get("span") or {}
-        warnings.append({"category": w.get("category", ""), "category_label": CATEGORY_LABELS_NL.get(w.get("category"), w.get("category", "")),
+        warnings.append({"category": w.get("category", ""), "category_label": CATEGORY_LABELS_NL.get(w.get("criterion") or w.get("category"), w.get("category", "")),
                          "severity": w.get("severity", "warning"), "field": span.get("field", "text"),
                          "start": span.get("start"), "end": span.get("end"), "text": span.get("text", ""),
                          "reason": w.get("reason", ""), "alternative": w.get("alternative", "")})

@@ -1,16 +1,21 @@
-"""The check, **in Dutch**, for vacancy wording that excludes people.
+"""The check, **in Dutch**, for vacancy wording that excludes people: the 19 protected criteria.
 
-Every warning carries its reason and a neutral alternative. The rules are data
-(``matcher/resources/wording_rules.json``): a category, a pattern, the reason, the alternative,
-and optionally an exemption that silences the rule when found in the same sentence (a job
-reason for a health requirement, "of gelijkwaardig door ervaring" for a diploma). Gendered job
-titles are ``resources/gendered_titles.csv``. Built in, because they are checks rather than
-word lists: a title without "(m/v/x)" and diplomas given as structured requirements.
+Belgian law names 19 protected criteria (Antidiscriminatiewet, Genderwet and Antiracismewet;
+in Flanders also the decreet gelijke kansen en gelijke behandeling of 10 July 2008). Every
+warning names its criterion and law, quotes the span and offers a neutral alternative.
 
-The legal background is the federal Antidiscriminatiewet and Genderwet (10 mei 2007) and the
-Vlaams decreet gelijke kansen en gelijke behandeling (10 juli 2008).
+The rules are data (``matcher/resources/wording_rules.json``): per criterion its label, law, UI
+group and alternative; per rule a pattern (Dutch, French, English) and the exemptions that,
+found in the same sentence, silence it — an inclusive statement, a sentence about the job's
+content, a legal obligation, an ethos-based employer, a casting role, a safety rule, a task
+reason for a physical demand, a CEFR level. Gendered job titles are
+``resources/gendered_titles.csv``; regulated professions (a nurse needs the recognised diploma
+and visum) are ``resources/regulated_professions.json``: a diploma asked for one of them gives no
+warning, so "of gelijkwaardig door ervaring" is never suggested there. Built in, because they
+are checks rather than word lists: a title without "(m/v/x)" and diplomas given as structured
+requirements.
 
->>> [w.category for w in check_text("Verkoper (m/v/x)", "Je komt in een jong en dynamisch team.")]
+>>> [w.criterion for w in check_text("Verkoper (m/v/x)", "Je komt in een jong en dynamisch team.")]
 ['age']
 """
 from __future__ import annotations
@@ -19,6 +24,8 @@ import re
 from dataclasses import dataclass
 
 from matcher.resources import load_csv, load_json
+
+DIPLOMA = "diploma"   # competence-based advice, not a protected criterion
 
 
 @dataclass
@@ -31,40 +38,79 @@ class TextSpan:
 
 @dataclass
 class CheckWarning:
-    category: str     # "age" | "gender" | "origin" | "health" | "diploma"
+    category: str     # the UI group: "age" | "gender" | "origin" | "health" | "belief" | "personal" | "diploma"
     severity: str     # "warning" | "info"
     span: TextSpan
     reason: str
+    alternative: str
+    criterion: str = ""   # one of CRITERIA (the 19 protected criteria, or "diploma")
+    law: str = ""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    label: str        # Dutch
+    law: str
+    group: str
     alternative: str
 
 
 @dataclass(frozen=True)
 class Rule:
-    category: str
+    criterion: str
     pattern: re.Pattern
     reason: str
     alternative: str
     severity: str = "warning"
-    unless: re.Pattern | None = None      # an exemption in the same sentence
+    unless: tuple[re.Pattern, ...] = ()      # exemptions looked up in the same sentence
+
+    @property
+    def category(self) -> str:
+        return CRITERIA[self.criterion].group
 
 
 def _pattern(spec: str | list[str]) -> re.Pattern:
     """A case-insensitive pattern from one expression or a list of alternatives."""
-    return re.compile(spec if isinstance(spec, str) else "|".join(spec), re.IGNORECASE)
+    return re.compile(spec if isinstance(spec, str) else "|".join(f"(?:{s})" for s in spec), re.IGNORECASE)
+
+
+def _stems(words: list[str]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
 
 
 _TABLE = load_json("wording_rules.json")
-LAW: str = _TABLE["law"]
+CRITERIA: dict[str, Criterion] = {k: Criterion(k, c["label"], c["law"], c["group"], c["alternative"])
+                                  for k, c in _TABLE["criteria"].items()}
+#: the protected criteria (without the diploma advice), in table order
+PROTECTED: tuple[str, ...] = tuple(k for k in CRITERIA if k != DIPLOMA)
+#: UI group -> Dutch label (the API shows it next to each warning)
+GROUP_LABELS_NL: dict[str, str] = {"age": "leeftijd", "gender": "gender", "origin": "afkomst en taal",
+                                   "health": "gezondheid en lichaam", "belief": "overtuiging",
+                                   "personal": "persoonlijke situatie", "diploma": "diploma"}
+_REGULATED_TABLE = load_json("regulated_professions.json")
+#: a regulated profession or the words of its legal recognition
+REGULATED = _stems(_REGULATED_TABLE["professions"] + _REGULATED_TABLE["evidence"])
 #: exemption name -> pattern (``unless`` of a rule)
 EXEMPTIONS: dict[str, re.Pattern] = {name: _pattern(spec) for name, spec in _TABLE["exemptions"].items()}
+EXEMPTIONS["regulated"] = REGULATED
 DIPLOMA_REASON = EXEMPTIONS["diploma_reason"]
 _MESSAGES: dict[str, dict[str, str]] = _TABLE["messages"]
 
 
+def _reason(text: str, crit: Criterion) -> str:
+    return f"{text} Beschermd criterium: {crit.label} ({crit.law})." if crit.law else text
+
+
 def _load_rules() -> list[Rule]:
-    return [Rule(r["category"], _pattern(r["pattern"]), r["reason"].format(law=LAW), r["alternative"].format(law=LAW),
-                 r.get("severity", "warning"), EXEMPTIONS[r["unless"]] if r.get("unless") else None)
-            for r in _TABLE["rules"]]
+    out = []
+    for r in _TABLE["rules"]:
+        crit = CRITERIA[r["criterion"]]
+        unless = r.get("unless") or []
+        out.append(Rule(crit.id, _pattern(r["pattern"]), _reason(r.get("reason", ""), crit),
+                        r.get("alternative", crit.alternative), r.get("severity", "warning"),
+                        tuple(EXEMPTIONS[u] for u in ([unless] if isinstance(unless, str) else unless))))
+    return out
 
 
 def _load_gendered_titles() -> dict[str, str]:
@@ -77,7 +123,7 @@ GENDERED_TITLES: dict[str, str] = _load_gendered_titles()
 
 MVX = re.compile(r"\(?\s*[mvhfx]\s*/\s*[mvhfx](\s*/\s*[mvhfx])?\s*\)?", re.IGNORECASE)
 MVX_FULL = re.compile(r"[mvhf]\s*/\s*[mvhf]\s*/\s*x|x\s*/\s*[mvhf]\s*/\s*[mvhf]|[mvhf]\s*/\s*x\s*/\s*[mvhf]", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?\n]")
+_SENTENCE_END = re.compile(r"[.!?;\n](?=\s|$)")
 _WORD = re.compile(r"[\wÀ-ÿ'-]+")
 
 
@@ -87,44 +133,65 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, (m.start() if m else len(text))
 
 
-def _message(kind: str, category: str, severity: str, span: TextSpan, **values: str) -> CheckWarning:
-    msg = _MESSAGES[kind]
-    return CheckWarning(category, severity, span, msg["reason"].format(**values), msg["alternative"].format(**values))
+def _message(kind: str, criterion: str, severity: str, span: TextSpan, **values: str) -> CheckWarning:
+    msg, crit = _MESSAGES[kind], CRITERIA[criterion]
+    return CheckWarning(crit.group, severity, span, _reason(msg["reason"].format(**values), crit),
+                        msg["alternative"].format(**values), crit.id, crit.law)
+
+
+def _rule_warnings(fld: str, body: str, regulated_title: bool) -> list[CheckWarning]:
+    out: list[CheckWarning] = []
+    seen: list[tuple[int, int, str]] = []
+    for rule in RULES:
+        for m in rule.pattern.finditer(body):
+            if not m.group(0).strip():
+                continue
+            a, b = _sentence_bounds(body, m.start(), m.end())
+            sentence = body[a:b]
+            if any(u.search(sentence) for u in rule.unless):
+                continue
+            if rule.criterion == DIPLOMA and regulated_title:
+                continue
+            # one warning per overlapping match and criterion; one diploma warning per sentence
+            lo, hi = (a, b) if rule.criterion == DIPLOMA else (m.start(), m.end())
+            if any(c == rule.criterion and st < hi and e > lo for st, e, c in seen):
+                continue
+            seen.append((m.start(), m.end(), rule.criterion))
+            crit = CRITERIA[rule.criterion]
+            out.append(CheckWarning(crit.group, rule.severity, TextSpan(fld, m.start(), m.end(), m.group(0)),
+                                    rule.reason, rule.alternative, crit.id, crit.law))
+    return out
 
 
 def check_text(title: str, text: str, diplomas: list[str] | None = None) -> list[CheckWarning]:
     """All wording warnings for a title, a text and structured diploma requirements."""
     out: list[CheckWarning] = []
-    seen: list[tuple[str, int, int, str]] = []
+    regulated_title = bool(title and REGULATED.search(title))
     for fld, body in (("title", title or ""), ("text", text or "")):
-        for rule in RULES:
-            for m in rule.pattern.finditer(body):
-                a, b = _sentence_bounds(body, m.start(), m.end())
-                if rule.unless is not None and rule.unless.search(body[a:b]):
-                    continue
-                # one warning per overlapping match and category; one diploma warning per sentence
-                if rule.category != "diploma":
-                    a, b = m.start(), m.end()
-                if any(f == fld and c == rule.category and st < b and e > a for f, st, e, c in seen):
-                    continue
-                seen.append((fld, m.start(), m.end(), rule.category))
-                out.append(CheckWarning(rule.category, rule.severity, TextSpan(fld, m.start(), m.end(), m.group(0)),
-                                        rule.reason, rule.alternative))
+        out += _rule_warnings(fld, body, regulated_title)
         for m in _WORD.finditer(body):
             word = m.group(0).lower()
             if word in GENDERED_TITLES:
-                out.append(_message("gendered_title", "gender", "warning", TextSpan(fld, m.start(), m.end(), m.group(0)),
+                a, b = _sentence_bounds(body, m.start(), m.end())
+                if EXEMPTIONS["casting"].search(body[a:b]):
+                    continue
+                out.append(_message("gendered_title", "sex", "warning", TextSpan(fld, m.start(), m.end(), m.group(0)),
                                     word=m.group(0), neutral=GENDERED_TITLES[word]))
     if title is not None and title.strip():
         m = MVX.search(title)
         if not m:
-            out.append(_message("title_without_mvx", "gender", "warning", TextSpan("title", len(title), len(title), ""),
+            out.append(_message("title_without_mvx", "sex", "warning", TextSpan("title", len(title), len(title), ""),
                                 title=title.strip()))
         elif not MVX_FULL.search(title):
-            out.append(_message("title_without_x", "gender", "info", TextSpan("title", m.start(), m.end(), m.group(0))))
+            out.append(_message("title_without_x", "sex", "info", TextSpan("title", m.start(), m.end(), m.group(0))))
     for k, d in enumerate(diplomas or []):
-        if not DIPLOMA_REASON.search(d):
-            out.append(_message("diploma_without_reason", "diploma", "warning", TextSpan("diplomas", k, k + 1, d),
+        if not DIPLOMA_REASON.search(d) and not REGULATED.search(d) and not regulated_title:
+            out.append(_message("diploma_without_reason", DIPLOMA, "warning", TextSpan("diplomas", k, k + 1, d),
                                 diploma=d))
-    out.sort(key=lambda w: ({"title": 0, "text": 1, "diplomas": 2}[w.span.field], w.span.start, w.category))
+    out.sort(key=lambda w: ({"title": 0, "text": 1, "diplomas": 2}[w.span.field], w.span.start, w.criterion))
     return out
+
+
+def criteria_found(text: str) -> set[str]:
+    """The protected criteria a sentence (without title) violates according to the check."""
+    return {w.criterion for w in check_text("", text) if w.criterion in PROTECTED}
