@@ -1,12 +1,13 @@
 """Text endpoints: competence extraction and occupation normalisation.
 
 * ``POST /api/v1/extract`` — ``{"text": …, "kind": "vacancy"|"cv"|"free", "min_confidence": …}``
-  -> competences (Competent code / ESCO URI, Dutch label, type, confidence, spans, requirement
-  level) and, apart, diplomas / certificates / licences / languages.
+  -> competences (Competent code / ESCO URI, Dutch label and English label, type, calibrated
+  confidence, status held | suggestion, spans, requirement level) and, apart, diplomas / certificates / licences / languages.
 * ``POST /api/v1/occupations/normalise`` — ``{"text": …, "top": …}`` -> ranked Competent and ESCO
   occupations with scores.
 
-Empty, oversized or non-text input gets a 422 in the project's one error shape.
+Empty, oversized, binary or unsupported-language input gets a 422 in the project's one error
+shape, with one Dutch message (:mod:`matcher.extraction.input_check`).
 """
 from __future__ import annotations
 
@@ -42,7 +43,12 @@ class ExtractIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _text(cls, value: str) -> str:
-        return _not_blank(value)
+        from matcher.extraction.input_check import TextRejected, check_text
+
+        try:
+            return check_text(value)
+        except TextRejected as exc:   # one Dutch message in the project's 422 shape
+            raise ValueError(str(exc)) from None
 
 
 class SpanOut(BaseModel):
@@ -58,6 +64,9 @@ class CompetenceOut(BaseModel):
     label: str
     kind: str
     confidence: float
+    status: str = Field(description="held (boven de precisiegrens) of suggestion ('klopt dit?').")
+    label_en: str | None = None
+    label_language: str = Field("nl", description="'en' als er geen Nederlands label bestaat (alleen Engels).")
     spans: list[SpanOut]
     requirement: str | None = None
 
@@ -68,6 +77,7 @@ class RequirementOut(BaseModel):
     span: SpanOut
     level: str | None = None
     requirement: str | None = None
+    status: str = Field(description="cv/vrij: held | not_held | in_progress; vacature: required | nice_to_have.")
 
 
 class ExtractOut(BaseModel):

@@ -1,0 +1,173 @@
+"""Issue 16: context cues (wishes, employer sector, negation), soft-skill phrases, language
+levels, requirement status, input refused with a Dutch message, the gold scoring, and the
+``cmatch extract`` / ``cmatch eval extract`` output formats (miniature model: marked slow)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval.extract_gold import score_text, split_of, summarise
+from matcher.extraction import ExtractedCompetence, ExtractedRequirement, Extraction, Span
+from matcher.extraction.input_check import TextRejected, check_text
+from matcher.text import context, cues
+
+
+def _covered(text: str, phrase: str, ranges) -> bool:
+    i = text.index(phrase)
+    return cues.overlaps((i, i + len(phrase)), ranges, 0.9)
+
+
+@pytest.mark.parametrize("text,phrase", [
+    ("Ik wil graag verpleegkundige worden.", "verpleegkundige"),
+    ("Liefst iets in de zorg of het onderwijs.", "de zorg of het onderwijs"),
+    ("Boekhouder bij een KMO in de bouwsector.", "KMO in de bouwsector"),
+    ("Je cherche un emploi dans la restauration.", "un emploi dans la restauration"),
+    ("I want to become a nurse.", "become a nurse"),
+])
+def test_wishes_and_employer_context_are_excluded(text: str, phrase: str) -> None:
+    assert _covered(text, phrase, context.excluded_ranges(text, 0, len(text)))
+
+
+def test_own_tasks_are_not_excluded() -> None:
+    text = "Ik doe de boekhouding en de btw-aangifte."
+    assert not context.excluded_ranges(text, 0, len(text))
+
+
+@pytest.mark.parametrize("text,code", [
+    ("Ik werk graag in een team.", "SO-10"), ("Ik ben altijd op tijd.", "SO-19"),
+    ("Ik kan goed met mensen omgaan.", "SO-8"), ("Je bent klantvriendelijk.", "SO-11"),
+    ("Je kan zelfstandig werken.", "SO-31"), ("Vous êtes résistant(e) au stress.", "SO-28"),
+])
+def test_attitude_phrases_name_their_soft_skill(text: str, code: str) -> None:
+    assert code in {c for c, _s, _e in context.soft_skills(text, 0, len(text))}
+
+
+@pytest.mark.parametrize("text,value,status", [
+    ("Gestopt in 5de jaar BSO (Hout)", "BSO", "not_held"),
+    ("Diploma heb ik niet", "Diploma", "not_held"),
+    ("Volg HBO5 Verpleegkunde in avondschool", "HBO5", "in_progress"),
+    ("Bachelor verpleegkunde behaald in 2015", "Bachelor", "held"),
+])
+def test_requirement_status(text: str, value: str, status: str) -> None:
+    i = text.index(value)
+    assert context.requirement_status(text, 0, len(text), i, i + len(value)) == status
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("NL moedertaal, Frans en Engels goed", {"Nederlands": "moedertaal", "Frans": "goed", "Engels": "goed"}),
+    ("Je parle arabe et un peu de néerlandais (niveau A2)", {"Arabisch": None, "Nederlands": "A2"}),
+    ("Frans op niveau B2 en Nederlands vloeiend", {"Frans": "B2", "Nederlands": "vloeiend"}),
+])
+def test_language_level_binds_to_its_own_language(text: str, expected: dict) -> None:
+    assert {r.value: r.level for r in cues.find_requirements(text) if r.category == "language"} == expected
+
+
+def test_language_section_and_place_names() -> None:
+    assert [r.value for r in cues.find_requirements("Engels: basis", language_section=True)] == ["Engels"]
+    assert not [r for r in cues.find_requirements("Ik woon in Brussel.") if r.category == "language"]
+    assert cues.heading_kind("Hobby's") == "skip" and cues.heading_kind("Talen") == "languages"
+    assert cues.heading_kind("Vaardigheden") == "other"
+
+
+@pytest.mark.parametrize("text,word", [
+    ("", "leeg"), ("  \n ", "leeg"), ("x" * 20001, "te lang"), ("\x00\x01\x02\x03abc\x00\x00\x04", "leesbare"),
+    ("Я работаю водителем погрузчика на складе много лет", "taal"),
+    ("Ben depoda forklift kullanıyorum ve sipariş topluyorum her gün çok çalışıyorum", "taal"),
+])
+def test_bad_input_gets_one_dutch_message(text: str, word: str) -> None:
+    with pytest.raises(TextRejected, match=word):
+        check_text(text)
+
+
+def test_good_input_passes() -> None:
+    for text in ("orderpicking, heftruck, SAP", "Je cherche un emploi de cuisinier.", "I drive a forklift."):
+        assert check_text(text) == text
+
+
+def _comp(cid: str, conf: float, status: str = "held") -> ExtractedCompetence:
+    return ExtractedCompetence(cid, cid if not cid.startswith("http") else None, cid if cid.startswith("http") else None,
+                               cid, "skill", conf, [Span(0, 3, "abc")], status=status)
+
+
+def test_gold_scoring_counts_twins_ignores_acceptable_and_flags_must_not() -> None:
+    doc = {"id": "cv-x", "kind": "cv", "text": "abc",
+           "competences": [{"id": "SK-1", "label": "a"}, {"id": "SK-2", "label": "b"}],
+           "acceptable": [{"id": "KN-1", "label": "c"}],
+           "must_not": [{"id": "KN-9", "label": "d", "why": "sector"}],
+           "requirements": [{"category": "language", "value": "nl", "level": "moedertaal", "status": "held"}]}
+    twins = {"SK-2": {"http://e/2"}, "http://e/2": {"SK-2"}}
+    ex = Extraction("nl", [_comp("SK-1", 0.9), _comp("http://e/2", 0.8), _comp("KN-1", 0.7), _comp("KN-9", 0.6),
+                           _comp("SK-7", 0.2, "suggestion")],
+                    [ExtractedRequirement("language", "Nederlands", Span(0, 3, "abc"), "moedertaal", None, "held")])
+    row = score_text(doc, ex, twins, {"Nederlands": "nl"})
+    assert (row["tp"], row["fp"], row["fn"]) == (2, 1, 0)
+    assert row["errors"][0]["must_not"] == "sector" and row["must_not_top5"][0]["id"] == "KN-9"
+    assert row["req_tp"] == 1 and row["lang_level_tp"] == 1
+    s = summarise([row])
+    assert s["precision"] == round(2 / 3, 4) and s["recall"] == 1.0
+    assert [split_of(i) for i in range(6)] == ["dev", "dev", "holdout", "dev", "dev", "holdout"]
+
+
+# ------------------------------------------------------------- end to end
+@pytest.mark.slow
+def test_extraction_statuses_and_context(mini_services) -> None:
+    ex = mini_services.extractor
+    r = ex.extract("Ik wil graag heftruckchauffeur worden.", kind="cv")
+    assert "SK-5" not in {c.competence_id for c in r.competences}
+    r = ex.extract("Ik rij al 8 jaar met een heftruck.\nGestopt in 5de jaar BSO.", kind="cv")
+    held = {c.competence_id: c for c in r.competences}
+    assert "SK-5" in held and held["SK-5"].status in ("held", "suggestion") and held["SK-5"].spans
+    assert ("diploma", "secundair onderwijs", "not_held") in {(q.category, q.value, q.status) for q in r.requirements}
+
+
+@pytest.mark.slow
+def test_cli_extract_and_eval_extract_formats(mini_services, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from cmatch.cli import app
+    import cmatch.commands.extract as extract_commands
+
+    monkeypatch.setattr(extract_commands.Components, "from_env", classmethod(lambda cls: mini_services))
+    f = tmp_path / "cv.txt"
+    f.write_text("Ik rij met een heftruck.\nTalen\nNL moedertaal", encoding="utf-8")
+    res = CliRunner().invoke(app, ["extract", str(f), "--kind", "cv", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert set(out) == {"text_language", "competences", "requirements"}
+    assert {"competence_id", "competent_code", "esco_uri", "label", "label_en", "confidence", "status",
+            "spans"} <= set(out["competences"][0])
+    assert {"category": "language", "value": "Nederlands", "level": "moedertaal", "status": "held"}.items() \
+        <= out["requirements"][0].items()
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x00\x01\x02garbage\x00\x00\x05")
+    res = CliRunner().invoke(app, ["extract", str(bad)])
+    assert res.exit_code == 2 and "Fout:" in res.output
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    (gold / "cv-001.json").write_text(json.dumps({
+        "id": "cv-001", "kind": "cv", "text": "Ik rij met een heftruck.",
+        "competences": [{"id": "SK-5", "label": "Een heftruck besturen", "span": "heftruck"}],
+        "acceptable": [], "must_not": [], "requirements": []}), encoding="utf-8")
+    res = CliRunner().invoke(app, ["eval", "extract", str(gold), "--out", str(tmp_path / "rep"), "--json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.output)
+    assert {"precision", "recall", "f1", "n_texts"} <= set(rep) and rep["n_texts"] == 1
+    assert (tmp_path / "rep" / "extract-gold-errors.json").exists()
+
+
+@pytest.mark.slow
+def test_api_extract_status_and_bad_input(mini_services) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    client = TestClient(create_app(mini_services, warm=False))
+    r = client.post("/api/v1/extract", json={"text": "Ik rij met een heftruck. Diploma heb ik niet.", "kind": "cv"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert all(c["status"] in ("held", "suggestion") for c in body["competences"])
+    assert {q["status"] for q in body["requirements"]} <= {"held", "not_held", "in_progress"}
+    for bad in ("\x01\x02\x03\x04\x05\x06 garbage \x07\x08", "Я работаю водителем погрузчика на складе много лет"):
+        r = client.post("/api/v1/extract", json={"text": bad})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", r.text
