@@ -129,6 +129,10 @@ def _gerund(label: str) -> str:
     return _lower_first(label)
 
 
+#: Vacancies and portfolios draw their secondary competences from this many strongest non-core items.
+SECONDARY_POOL = 20
+
+
 class SyntheticGenerator:
     def __init__(self, tax: MatchTaxonomy, store, seed: int = 42):
         self.tax = tax
@@ -139,12 +143,16 @@ class SyntheticGenerator:
         self.ess: dict[str, list[tuple[str, float]]] = {}
         self.opt: dict[str, list[tuple[str, float]]] = {}
         for code, entries in sorted(tax.profiles.items()):
-            ess = [(e.competence_id, e.weight) for e in entries if e.importance == "essential" and e.competence_id in self.nl]
-            opt = [(e.competence_id, e.weight) for e in entries if e.importance != "essential" and e.competence_id in self.nl]
-            if len(ess) < 5:  # thin essential lists (a derivation artefact): promote the strongest optionals
-                strong = sorted((x for x in opt if x[1] >= 0.5), key=lambda x: -x[1])[: 8 - len(ess)]
-                ess = ess + strong
-                opt = [x for x in opt if x not in strong]
+            # the core first: what a vacancy for the occupation asks as essential; the strongest
+            # secondary items (by salience) as pluspunten, so vacancies do not ask the profile's noise
+            usable = [e for e in entries if e.competence_id in self.nl]
+            ess = [(e.competence_id, max(e.salience, 0.05)) for e in usable if e.core]
+            opt = [(e.competence_id, max(e.salience, 0.05))
+                   for e in sorted((e for e in usable if not e.core), key=lambda e: -e.salience)[:SECONDARY_POOL]]
+            if len(ess) < 5:  # a store without a core (or a thin one): the strongest items by vote share
+                ranked = sorted(usable, key=lambda e: (e.importance != "essential", -e.weight, e.competence_id))
+                ess = [(e.competence_id, e.weight) for e in ranked[:8]]
+                opt = [(e.competence_id, e.weight) for e in ranked[8:8 + SECONDARY_POOL]]
             if len(ess) >= 5 and code in tax.occupation_labels:
                 self.occupations.append(code)
                 self.ess[code], self.opt[code] = ess, opt

@@ -4,23 +4,27 @@ Each Competent occupation profile (derived from the crosswalks, see :mod:`indexe
 compared with the person's competences (own ones credit 1, near ones their near credit, as in
 matching)::
 
-    score = 0.6 x essential coverage + 0.4 x portfolio share
+    score = 0.6 x core coverage x thinness + 0.4 x portfolio share
 
-* *essential coverage*: the profile weights of the essential competences the person has
-  (times their credit), over the total essential weight — capped at ``ESSENTIAL_CAP`` (10), since
-  derived profiles can list 50+ essentials and nobody needs all of them to start;
+* *core coverage*: the salience of the occupation's **core** competences (the ~10-15 that
+  define it, see :mod:`indexer.taxonomy.profiles`) the person has (times their credit), over
+  the core's total salience. A store without a core falls back to the essential items weighted
+  by vote share, capped at ``ESSENTIAL_CAP``;
+* *thinness*: ``min(1, core size / FULL_CORE)`` — an occupation whose profile has 2 core items
+  is not "fully reachable" with 2 competences (thin profiles used to top the broader list);
 * *portfolio share*: how much of what the person can do is used in this occupation (credits of
   the profile's competences, essential or optional, over the number of the person's competences).
 
-An essential competence counts as *present* at credit >= 0.5. Results carry the missing
-essential competences (most important first, each with how many more stored vacancies learning
+A core competence counts as *present* at credit >= 0.5. Results carry the missing
+core competences (most important first, each with how many more stored vacancies learning
 it would open), the knelpuntberoep status, and how many stored vacancies exist for the
 occupation (all, and within the person's travel range).
 
 *Broader orientation* (``broader=True``) lists only occupations in **other sectors** — sector =
 ISCO-08 sub-major group (2 digits) of the ESCO occupations the Competent occupation maps to —
 than the person's preferred occupations (or, without preferences, than their three best
-matches), that are reachable with at most ``max_missing`` missing essential competences.
+matches), that are reachable with at most ``max_missing`` missing core competences, ranked by the same
+score (so by the reachable core, not by how few items a profile lists).
 """
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ ESSENTIAL_SHARE = 0.6
 PORTFOLIO_SHARE = 0.4
 ESSENTIAL_CAP = 10.0
 PRESENT_AT = 0.5
+#: A core this large (or larger) counts fully; a thinner one scales the core coverage down.
+FULL_CORE = 8
 
 
 @dataclass
@@ -87,12 +93,13 @@ class Orientation:
         occ = e.occ
         vocab = e.vocab
         ess_rows, opt_rows = [], []
+        self.has_core = any(it.core for items in self.tax.profiles.values() for it in items)
         for code in occ.codes:
             er, orow = {}, {}
             for item in self.tax.profiles[code]:
                 j = vocab.add(item.competence_id)
-                if item.importance == "essential":
-                    er[j] = max(item.weight, 0.05)
+                if self._key(item):
+                    er[j] = max(item.salience if self.has_core else item.weight, 0.05)
                 else:
                     orow[j] = 1.0
             ess_rows.append(er)
@@ -109,6 +116,10 @@ class Orientation:
         self.vac_occ = e.vac.column("affinity", "occ")
         self._built = True
 
+    def _key(self, item) -> bool:
+        """Whether a profile item is one the occupation is judged by: its core (or, without a core, its essentials)."""
+        return item.core if self.has_core else item.importance == "essential"
+
     def orient(self, portfolio: Portfolio, *, top: int = 15, broader: bool = False, max_missing: int = 3,
                gap_limit: int = 8) -> OrientationResult:
         t0 = time.perf_counter()
@@ -121,8 +132,9 @@ class Orientation:
             if j is not None and j < len(x):
                 x[j] = cr.credit
         present = (x >= PRESENT_AT).astype(float)
-        denom = np.minimum(self.ess_total_w, ESSENTIAL_CAP)
+        denom = self.ess_total_w if self.has_core else np.minimum(self.ess_total_w, ESSENTIAL_CAP)
         ess_cov = np.minimum(1.0, np.divide(self.ess_w @ x, denom, out=np.zeros(len(denom)), where=denom > 0))
+        ess_cov = ess_cov * np.minimum(1.0, self.ess_count / FULL_CORE)
         ess_present = self.ess_bin @ present
         opt_present = self.opt_bin @ present
         n_own = max(1, len({c.competence_id for c in portfolio.competences}))
@@ -163,8 +175,9 @@ class Orientation:
                     matched.append({"competence_id": it.competence_id, "label": self.tax.label(it.competence_id),
                                     "importance": it.importance, "credit": round(cr.credit, 4),
                                     "match": "exact" if cr.how == "exact" else "near", "via": cr.via})
-                elif it.importance == "essential":
-                    gaps.append(Gap(it.competence_id, self.tax.label(it.competence_id), "essential", float(it.weight)))
+                elif self._key(it):
+                    gaps.append(Gap(it.competence_id, self.tax.label(it.competence_id), "essential",
+                                    float(it.salience if self.has_core else it.weight)))
             if cov_all is not None:
                 e.gap_openings(gaps, cov_all, keep_all, credit_vec, MatchOptions().open_threshold, cache)
             gaps.sort(key=lambda g: (-g.weight, -(g.opens_vacancies or 0), g.label))

@@ -99,8 +99,11 @@ class ProfileItem:
     occupation_code: str
     competence_id: str
     importance: Importance
-    weight: float
+    weight: float               # vote share of the mapped ESCO occupations, 0..1
     provenance: list[dict[str, str]] = field(default_factory=list)
+    salience: float = 0.0       # how characteristic for this occupation, 0..1 (see profiles.py)
+    core: bool = False          # one of the ~10-15 competences that define the occupation
+    reason: str = ""            # Dutch: why this salience / why (not) in the core
 
 
 @dataclass

@@ -6,7 +6,7 @@ Schema (also in the README):
 ========================  ==============================================================
 table                     holds
 ========================  ==============================================================
-meta                      key/value: schema version, taxonomy versions, input checksums
+meta                      key/value: schema version, profile version, taxonomy versions, input checksums
 occupations               Competent OP codes and ESCO occupation URIs, labels nl/en/fr,
                           description, ISCO group, shortage flag + sector + decree flag
 occupation_labels         every preferred and alternative label per language
@@ -15,7 +15,8 @@ competence_labels         every preferred and alternative label per language
 occupation_map            Competent OP <-> ESCO occupation, with SKOS relation
 competence_map            Competent competence <-> ESCO skill, with SKOS relation
 esco_occupation_skills    ESCO essential/optional occupation-skill relations
-profile_items             derived Competent occupation profiles (see indexer.taxonomy.profiles)
+profile_items             derived Competent occupation profiles: importance, vote share, salience,
+                          core flag and the reason per item (see indexer.taxonomy.profiles)
 shortage                  the knelpuntberoepen list, with how each title was linked
 ========================  ==============================================================
 """
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.settings import Settings
-from indexer.taxonomy.profiles import derive_profiles
+from indexer.taxonomy.profiles import PROFILE_VERSION, derive_profiles
 from indexer.taxonomy.records import Competence, Occupation, ProfileItem, Taxonomy
 from indexer.taxonomy.sources import input_checksums, load_taxonomy
 
@@ -61,7 +62,8 @@ CREATE TABLE competence_map (competent_code TEXT NOT NULL, esco_uri TEXT NOT NUL
 CREATE TABLE esco_occupation_skills (occupation_uri TEXT NOT NULL, skill_uri TEXT NOT NULL, importance TEXT NOT NULL);
 CREATE TABLE profile_items (
     occupation_code TEXT NOT NULL, competence_id TEXT NOT NULL, importance TEXT NOT NULL,
-    weight REAL NOT NULL, provenance TEXT NOT NULL, PRIMARY KEY (occupation_code, competence_id)
+    weight REAL NOT NULL, provenance TEXT NOT NULL, salience REAL NOT NULL DEFAULT 0,
+    core INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (occupation_code, competence_id)
 );
 CREATE TABLE shortage (
     title TEXT NOT NULL, sector_group TEXT NOT NULL, on_decree_list INTEGER NOT NULL, year INTEGER NOT NULL,
@@ -146,8 +148,9 @@ def build_store(tax: Taxonomy, profiles: dict[str, list[ProfileItem]], path: Pat
         con.executemany("INSERT INTO esco_occupation_skills VALUES (?,?,?)",
                         ((r.occupation_uri, r.skill_uri, r.importance) for r in tax.occupation_skills))
         con.executemany(
-            "INSERT INTO profile_items VALUES (?,?,?,?,?)",
-            ((i.occupation_code, i.competence_id, i.importance, i.weight, json.dumps(i.provenance, ensure_ascii=False))
+            "INSERT INTO profile_items VALUES (?,?,?,?,?,?,?,?)",
+            ((i.occupation_code, i.competence_id, i.importance, i.weight, json.dumps(i.provenance, ensure_ascii=False),
+              i.salience, int(i.core), i.reason)
              for items in profiles.values() for i in items),
         )
         con.executemany("INSERT INTO shortage VALUES (?,?,?,?,?,?,?)",
@@ -155,6 +158,7 @@ def build_store(tax: Taxonomy, profiles: dict[str, list[ProfileItem]], path: Pat
                          for e in tax.shortage))
         meta = {
             "schema_version": SCHEMA_VERSION,
+            "profile_version": PROFILE_VERSION,
             "versions": json.dumps(tax.versions),
             "input_checksums": json.dumps(tax.checksums, sort_keys=True),
         }
@@ -268,9 +272,9 @@ class TaxonomyStore:
     def profile(self, occupation_code: str) -> list[ProfileItem]:
         rows = self.con.execute(
             "SELECT * FROM profile_items WHERE occupation_code = ? "
-            "ORDER BY importance = 'optional', weight DESC, competence_id", (occupation_code,))
+            "ORDER BY core DESC, salience DESC, competence_id", (occupation_code,))
         return [ProfileItem(r["occupation_code"], r["competence_id"], r["importance"], r["weight"],
-                            json.loads(r["provenance"])) for r in rows]
+                            json.loads(r["provenance"]), r["salience"], bool(r["core"]), r["reason"]) for r in rows]
 
     def esco_skills(self, occupation_uri: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.con.execute(
@@ -285,14 +289,15 @@ class TaxonomyStore:
 
 
 def store_is_current(path: Path, data_dir: Path) -> bool:
-    """True when the store exists and was built from exactly these input files."""
+    """True when the store exists and was built from exactly these input files, by these profile rules
+    (``profile_version``: a change rebuilds the store only; label indexes hash the inputs and schema)."""
     if not path.exists():
         return False
     try:
         meta = TaxonomyStore(path).meta()
     except Exception:  # a corrupt or foreign file is rebuilt
         return False
-    return (meta.get("schema_version") == SCHEMA_VERSION
+    return (meta.get("schema_version") == SCHEMA_VERSION and meta.get("profile_version") == PROFILE_VERSION
             and json.loads(meta.get("input_checksums", "{}")) == input_checksums(data_dir))
 
 

@@ -27,17 +27,24 @@ class SuggestResult:
 
 
 def suggest(tax: "MatchTaxonomy", occupation: str, *, n_essential: int = 10, n_optional: int = 10) -> SuggestResult | None:
-    """Essential and optional competences of the occupation's profile, Dutch-labelled (Competent)
-    first, strongest first; None when the occupation has no profile."""
+    """What to ask: the occupation's core first (as essential), then its other essential items; as
+    optional the strongest secondary items. Within each, Dutch-labelled (Competent) first, most
+    characteristic (salience) first; None when the occupation has no profile."""
     code = tax.competent_occupation(occupation)
     items = tax.profiles.get(code)
     if not items:
         return None
+    has_core = any(e.core for e in items)
 
-    def pick(essential: bool, n: int) -> list[Suggestion]:
-        sel = [e for e in items if (e.importance == "essential") == essential]
-        sel.sort(key=lambda e: (e.competence_id.startswith("http"), -e.weight, tax.label(e.competence_id)))
-        return [Suggestion(e.competence_id, tax.label(e.competence_id), e.importance, round(e.weight, 4),
+    def essential(e) -> bool:
+        return e.core if has_core else e.importance == "essential"
+
+    def pick(want: bool, n: int) -> list[Suggestion]:
+        sel = [e for e in items if essential(e) == want]
+        sel.sort(key=lambda e: (e.competence_id.startswith("http"), -(e.salience if has_core else e.weight),
+                                tax.label(e.competence_id)))
+        return [Suggestion(e.competence_id, tax.label(e.competence_id), "essential" if want else "optional",
+                           round(e.salience if has_core else e.weight, 4),
                            "esco" if e.competence_id.startswith("http") else "competent") for e in sel[:n]]
 
     return SuggestResult(code, tax.occupation_label(code), tax.shortage_of(code), pick(True, n_essential),

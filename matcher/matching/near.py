@@ -50,7 +50,9 @@ def credit_from_cosine(cos: np.ndarray | float) -> np.ndarray:
 class ProfileEntry:
     competence_id: str
     importance: str
-    weight: float
+    weight: float           # vote share (see indexer.taxonomy.profiles)
+    salience: float = 0.0   # how characteristic for the occupation, 0..1
+    core: bool = False      # one of the ~10-15 competences that define the occupation
 
 
 @dataclass
@@ -103,10 +105,13 @@ class MatchTaxonomy:
             if is_short:
                 shortage[oid] = {"title": title, "sector_group": sector, "on_decree_list": bool(decree), "via": via}
         profiles: dict[str, list[ProfileEntry]] = defaultdict(list)
-        for code, cid, imp, w in con.execute(
-                "SELECT occupation_code, competence_id, importance, weight FROM profile_items "
-                "ORDER BY occupation_code, importance = 'optional', weight DESC, competence_id"):
-            profiles[code].append(ProfileEntry(cid, imp, float(w)))
+        # a store from before profile version 2 has no salience/core: its vote share stands in, no core
+        cols = {r[1] for r in con.execute("PRAGMA table_info(profile_items)")}
+        sal, core = ("salience", "core") if "core" in cols else ("weight", "0")
+        for code, cid, imp, w, sal, core in con.execute(
+                f"SELECT occupation_code, competence_id, importance, weight, {sal}, {core} FROM profile_items "
+                f"ORDER BY occupation_code, {core} DESC, {sal} DESC, competence_id"):
+            profiles[code].append(ProfileEntry(cid, imp, float(w), float(sal), bool(core)))
         crosswalk = [tuple(r) for r in con.execute("SELECT competent_code, esco_uri, relation FROM competence_map")]
         occ_map: dict[str, str] = {}
         votes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -124,7 +129,8 @@ class MatchTaxonomy:
         if data_dir is not None:
             sector_labels = _isco_labels(Path(data_dir))
         meta = store.meta()
-        version = hashlib.sha256((meta.get("input_checksums", "") + meta.get("schema_version", "")).encode()).hexdigest()[:12]
+        version = hashlib.sha256((meta.get("input_checksums", "") + meta.get("schema_version", "")
+                                  + meta.get("profile_version", "")).encode()).hexdigest()[:12]
         return cls(labels, occ_labels, dict(profiles), shortage, crosswalk, occ_map, sectors, sector_labels,
                    dict(alts), version)
 
