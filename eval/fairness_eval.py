@@ -1,4 +1,6 @@
-"""Fairness figures: counterfactual invariance, exposure by group, diploma-less vs diploma.
+"""Fairness figures: the guards (counterfactual invariance, exposure by group, diploma-less vs
+diploma — true by construction, since they vary fields no factor reads) and the proxy test that
+can fail (:mod:`eval.proxy_fairness`).
 
 * **Counterfactual invariance rate** — for sampled synthetic portfolios, every variant of
   :func:`eval.fairness_checks.counterfactual_variants` (name, age, gender, nationality, origin,
@@ -193,9 +195,14 @@ def _values(dim: str) -> list[str]:
 
 
 def run_fairness(engine, tax, vacancies, portfolios, *, n_counterfactual: int = N_COUNTERFACTUAL,
-                 n_bases: int = N_BASES, seed: int = SEED) -> dict:
+                 n_bases: int = N_BASES, seed: int = SEED, extractor=None) -> dict:
+    """The guards (counterfactual, exposure: true by construction) and the proxy test that can
+    fail (:mod:`eval.proxy_fairness`; CV text through ``extractor`` when given)."""
+    from eval.proxy_fairness import run_proxy_fairness
+
     rng = random.Random(seed)
     sample = rng.sample(list(portfolios), min(n_counterfactual, len(portfolios))) if portfolios else []
     out = {"counterfactual": counterfactual_invariance(engine, sample)}
     out["exposure"] = exposure_by_group(tax, engine.near, vacancies, portfolios, n_bases=n_bases, seed=seed)
+    out["proxy"] = run_proxy_fairness(tax, engine.near, vacancies, extractor=extractor)
     return out

@@ -167,7 +167,7 @@ def render_markdown(results: dict, comparison: dict | None = None) -> str:
     # ---------------- matching
     mt = results.get("matching", {})
     if mt.get("systems"):
-        L += ["## Matching (synthetische vacatures, gegradeerde relevantie)", "",
+        L += ["## Matching (synthetische vacatures, gegradeerde relevantie) — enkel regressiecontrole: vragen en vacatures komen uit dezelfde profielen; de kwaliteit meet `cmatch eval relevance`", "",
               f"{mt.get('n_queries')} zoekvragen (verstoorde beroepsprofielen) over {mt.get('n_query_occupations')} beroepen, "
               f"{_fmt(mt.get('n_vacancies'))} vacatures; gemiddeld {mt.get('mean_query_competences')} competenties per "
               f"zoekvraag en {mt.get('mean_relevant_3')} vacatures met relevantie 3. Relevantie: 3 zelfde beroep, "
@@ -189,6 +189,24 @@ def render_markdown(results: dict, comparison: dict | None = None) -> str:
     fa = results.get("fairness", {})
     if fa:
         L += ["## Eerlijkheid", ""]
+        px = fa.get("proxy") or {}
+        if px:
+            L += ["### Proxy's (kan falen): selectieratio per groep, vier-vijfde-regel", "",
+                  f"{px.get('vacancies')} vacatures × {px.get('per_group')} personen per groep, gelijk in competenties; "
+                  f"beschermde kenmerken enkel via proxy's (talen en Nederlands niveau, gemeente, naam en vereniging in cv-tekst"
+                  f"{'' if px.get('extractor') else ' (zonder extractor)'}, loopbaanonderbreking). Ratio = selectiekans / hoogste; >= 0,8 gewenst.", ""]
+            rows = []
+            for variant in ("default", "language_off", "distance_off", "language_and_distance_off", "language_hard"):
+                for k in ("top10", "top50"):
+                    t = (px.get(variant) or {}).get(k) or {}
+                    if t:
+                        rows.append([variant, k, _fmt(t.get("min_ratio")), ", ".join(
+                            f"{g} {_fmt(x.get('ratio'))}" + (f" ({x['cause']})" if x.get("cause") else "")
+                            for g, x in (t.get("groups") or {}).items())])
+            L += _table(["opties", "top", "min. ratio", "per groep (factor achter de kloof)"], rows) + [""]
+        L += ["### Bewakingscontroles (waar per constructie)", "",
+              "Deze varianten veranderen enkel velden die geen enkele factor leest: ze bewaken tegen een regressie, "
+              "ze bewijzen geen eerlijkheid (zie de proxy's hierboven).", ""]
         cf = fa.get("counterfactual", {})
         ex_ = fa.get("exposure", {})
         rows = [["contrafeitelijke invariantie (alle scores identiek)", m("fairness.counterfactual.invariance_rate", cf.get("invariance_rate")),

@@ -1,0 +1,41 @@
+"""The wording evaluation: held-out split, per-criterion figures, bad input named."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.wording import evaluate_wording, read_gold
+
+GOLD = Path(__file__).resolve().parents[1] / "data" / "gold" / "wording"
+
+
+def test_gold_set_has_19_criteria_and_a_held_out_third():
+    gold = read_gold(GOLD)
+    crits = {g.criterion for g in gold}
+    assert len(crits) == 19
+    for c in crits:
+        mine = [g for g in gold if g.criterion == c]
+        assert sum(g.heldout for g in mine) == len(mine) // 3
+        assert sum(1 for g in mine if g.expected) >= 10 and sum(1 for g in mine if not g.expected) >= 5
+
+
+def test_figures_per_criterion(tmp_path):
+    for name, rows in (("age", [("Je bent max. 30 jaar.", ["age"]), ("Je werkt met collega's.", []),
+                                ("Geen vakbondsleden.", ["age"])]),):
+        (tmp_path / f"{name}.jsonl").write_text("\n".join(json.dumps(
+            {"id": f"{name}-{i}", "criterion": name, "text": t, "expected": e, "kind": "explicit" if e else "neutral"})
+            for i, (t, e) in enumerate(rows)), encoding="utf-8")
+    res = evaluate_wording(tmp_path)
+    age = res["all"]["per_criterion"]["age"]
+    assert (age["tp"], age["fn"], age["recall"]) == (1, 1, 0.5)
+    tu = res["all"]["per_criterion"]["trade_union"]
+    assert tu["fp"] == 1 and tu["precision"] == 0.0
+    assert res["heldout"]["sentences"] == 1 and res["dev"]["sentences"] == 2
+
+
+def test_bad_line_names_file_and_line(tmp_path):
+    (tmp_path / "age.jsonl").write_text('{"id": "a"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"age.jsonl, regel 1"):
+        read_gold(tmp_path)
