@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Query
 
-from api import routes_employer, routes_match, routes_records, routes_taxonomy, routes_text, schemas, web
+from api import routes_employer, routes_match, routes_me, routes_records, routes_taxonomy, routes_text, schemas, web
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routes_common import components
 from api.wiring import Components
@@ -30,6 +30,7 @@ OPENAPI_TAGS = [
     {"name": "oriëntatie", "description": "Beroepen voor een portfolio (loopbaanbegeleiders)."},
     {"name": "werkgevers", "description": "Vacatures opstellen en nakijken."},
     {"name": "vacatures en portfolio's", "description": "Aanmaken, lezen, wijzigen, verwijderen en importeren."},
+    {"name": "privacy", "description": "Je eigen gegevens: export en wissen (AVG/GDPR)."},
 ]
 
 
@@ -92,6 +93,7 @@ def create_app(app_components: Components | None = None, *, warm: bool = True) -
     app.include_router(routes_match.router)
     app.include_router(routes_employer.router)
     app.include_router(routes_records.router)
+    app.include_router(routes_me.router)
     web.install(app)
     if swagger_assets:  # /docs without a CDN (the swagger-ui-bundle package serves the assets locally)
         from fastapi.openapi.docs import get_swagger_ui_html

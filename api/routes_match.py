@@ -15,32 +15,34 @@ from indexer.jsonable import to_plain
 from api.wiring import Components
 
 from api import schemas
+from api.auth import Principal, optional_user, readable_portfolio, roles
 from api.routes_common import (match_options, match_result_set, not_found, portfolio_from_body, components,
                             vacancy_from_body)
 
 router = APIRouter(prefix="/api/v1", tags=["matchen"])
 
 
-def _portfolio(svc: Components, body) -> object:
+def _portfolio(svc: Components, body, user: Principal | None) -> object:
+    """An inline portfolio (anyone), or a stored one (owner, counsellor with consent, admin)."""
     if body.portfolio_id is not None:
-        p = svc.vacancies.get_portfolio(body.portfolio_id)
-        if p is None:
-            raise not_found("Portfolio", body.portfolio_id)
-        return p
+        return readable_portfolio(svc, user, body.portfolio_id)
     return portfolio_from_body(svc, body.portfolio.model_dump(), ["body", "portfolio"])
 
 
 @router.post("/match/vacancies", response_model=schemas.MatchResultSetOut)
-def match_vacancies(body: schemas.MatchVacanciesIn, svc: Components = Depends(components)) -> dict:
+def match_vacancies(body: schemas.MatchVacanciesIn, svc: Components = Depends(components),
+                    user: Principal | None = Depends(optional_user)) -> dict:
     """Vacatures voor een werkzoekende: score-opbouw, gevonden en ontbrekende competenties, knelpuntberoep, afstand."""
-    p = _portfolio(svc, body)
+    p = _portfolio(svc, body, user)
     res = svc.matcher.match_vacancies(p, top=body.top, options=match_options(body.options), gap_limit=50)
     return match_result_set(res)
 
 
 @router.post("/match/candidates", response_model=schemas.MatchResultSetOut)
-def match_candidates(body: schemas.MatchCandidatesIn, svc: Components = Depends(components)) -> dict:
-    """Kandidaten voor een vacature (geanonimiseerd), met dezelfde scoring."""
+def match_candidates(body: schemas.MatchCandidatesIn, svc: Components = Depends(components),
+                     user: Principal = Depends(roles("employer"))) -> dict:
+    """Kandidaten voor een vacature (gepseudonimiseerd, zonder cv-regels of namen), met dezelfde scoring.
+    Werkgevers en admin."""
     if body.vacancy_id is not None:
         v = svc.vacancies.get_vacancy(body.vacancy_id)
         if v is None:
@@ -53,8 +55,9 @@ def match_candidates(body: schemas.MatchCandidatesIn, svc: Components = Depends(
 
 
 @router.post("/orientation", response_model=schemas.OrientationOut, tags=["oriëntatie"])
-def orientation(body: schemas.OrientationIn, svc: Components = Depends(components)) -> dict:
+def orientation(body: schemas.OrientationIn, svc: Components = Depends(components),
+                user: Principal | None = Depends(optional_user)) -> dict:
     """Beroepen die bij een portfolio passen (ook in andere sectoren), knelpuntberoepen gemarkeerd, met hiaten."""
-    p = _portfolio(svc, body)
+    p = _portfolio(svc, body, user)
     res = svc.orientation.orient(p, top=body.top, broader=body.broader, max_missing=body.max_missing)
     return to_plain(res)

@@ -19,6 +19,7 @@ from api import schemas
 from api.errors import ApiError
 from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS
 from api.routes_common import not_found, portfolio_from_body, components, vacancy_from_body
+from api.auth import Principal, current_user, may_write_vacancy, portfolio_access, readable_portfolio, roles
 
 router = APIRouter(prefix="/api/v1", tags=["vacatures en portfolio's"])
 log = logging.getLogger(__name__)
@@ -77,14 +78,26 @@ def _index_changes(svc: Components) -> None:
     except Exception as exc:  # noqa: BLE001 — committed writes must not fail after the fact
         log.warning("vacature-index niet bijgewerkt: %s", type(exc).__name__)
 
+def _own_vacancy(svc: Components, user: Principal, vacancy_id: str) -> None:
+    if not may_write_vacancy(svc, user, vacancy_id):
+        raise ApiError(403, f"Vacature '{vacancy_id}' is niet van jouw organisatie.", code="forbidden")
+
+
+def _save_vacancy(svc: Components, user: Principal, v) -> None:
+    _stored(svc.vacancies.upsert_vacancies([v]), "De vacature")
+    if not user.is_admin:
+        svc.vacancies.set_owner("vacancy", v.id, user.vacancy_owner)
+    _index_changes(svc)
+
+
 @router.post("/vacancies", status_code=201, response_model=schemas.VacancyRecord)
-def create_vacancy(body: schemas.VacancyBody, svc: Components = Depends(components)) -> dict:
-    """Een vacature toevoegen (409 als de id al bestaat; gebruik PUT om te wijzigen)."""
+def create_vacancy(body: schemas.VacancyBody, svc: Components = Depends(components),
+                   user: Principal = Depends(roles("employer"))) -> dict:
+    """Een vacature toevoegen (409 als de id al bestaat; gebruik PUT om te wijzigen). Werkgevers, admin."""
     if svc.vacancies.get_vacancy(body.id) is not None:
         raise ApiError(409, f"Vacature '{body.id}' bestaat al; gebruik PUT om ze te wijzigen.")
     v = vacancy_from_body(svc, body.model_dump(), ["body"])
-    _stored(svc.vacancies.upsert_vacancies([v]), "De vacature")
-    _index_changes(svc)
+    _save_vacancy(svc, user, v)
     return to_plain(v)
 
 
@@ -97,61 +110,131 @@ def get_vacancy(vacancy_id: str = RecordId(), svc: Components = Depends(componen
 
 
 @router.put("/vacancies/{vacancy_id}", response_model=schemas.VacancyRecord)
-def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
-    """Een vacature vervangen of aanmaken; de id in het pad telt."""
+def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Components = Depends(components),
+                user: Principal = Depends(roles("employer"))) -> dict:
+    """Een vacature vervangen of aanmaken; de id in het pad telt. Enkel de eigen organisatie, of admin."""
+    _own_vacancy(svc, user, vacancy_id)
     v = vacancy_from_body(svc, {**body.model_dump(), "id": vacancy_id}, ["body"])
-    _stored(svc.vacancies.upsert_vacancies([v]), "De vacature")
-    _index_changes(svc)
+    _save_vacancy(svc, user, v)
     return to_plain(v)
 
 
 @router.delete("/vacancies/{vacancy_id}", status_code=204, response_class=Response)
-def delete_vacancy(vacancy_id: str = RecordId(), svc: Components = Depends(components)) -> Response:
+def delete_vacancy(vacancy_id: str = RecordId(), svc: Components = Depends(components),
+                   user: Principal = Depends(roles("employer"))) -> Response:
     if svc.vacancies.get_vacancy(vacancy_id) is None:
         raise not_found("Vacature", vacancy_id)
+    _own_vacancy(svc, user, vacancy_id)
     svc.vacancies.delete_vacancies([vacancy_id])
     _index_changes(svc)
     return Response(status_code=204)
 
 
 # ---------------------------------------------------------------------- portfolios
+def _visible_portfolio_ids(svc: Components, user: Principal) -> list[str] | None:
+    """``None``: all (admin); else the ids this account owns or has consent for."""
+    if user.is_admin:
+        return None
+    if user.role == "counsellor":
+        return svc.vacancies.consented_to(user.name)
+    if user.role == "jobseeker":
+        return svc.vacancies.owned_by("portfolio", user.name)
+    return []
+
+
 @router.get("/portfolios", response_model=schemas.RecordList)
 def list_portfolios(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200),
-                    svc: Components = Depends(components)) -> dict:
-    """Opgeslagen portfolio's (samenvatting), gesorteerd op id."""
-    items = [_portfolio_item(svc, p) for p in _page(svc.vacancies.iter_portfolios(), offset, limit)]
-    return {"total": svc.vacancies.count_portfolios(), "offset": offset, "limit": limit, "items": items}
+                    svc: Components = Depends(components), user: Principal = Depends(current_user)) -> dict:
+    """De portfolio's die je mag zien (eigen, met toestemming, of alle voor admin), gesorteerd op id."""
+    ids = _visible_portfolio_ids(svc, user)
+    if ids is None:
+        items = [_portfolio_item(svc, p) for p in _page(svc.vacancies.iter_portfolios(), offset, limit)]
+        total = svc.vacancies.count_portfolios()
+    else:
+        items = [_portfolio_item(svc, p) for p in svc.vacancies.get_portfolios(ids[offset:offset + limit])]
+        total = len(ids)
+    return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+
+def _save_portfolio(svc: Components, user: Principal, p) -> None:
+    _stored(svc.vacancies.upsert_portfolios([p]), "Het portfolio")
+    if not user.is_admin:
+        svc.vacancies.set_owner("portfolio", p.id, user.name)
 
 
 @router.post("/portfolios", status_code=201, response_model=schemas.PortfolioRecord)
-def create_portfolio(body: schemas.PortfolioBody, svc: Components = Depends(components)) -> dict:
+def create_portfolio(body: schemas.PortfolioBody, svc: Components = Depends(components),
+                     user: Principal = Depends(roles("jobseeker"))) -> dict:
+    """Een portfolio aanmaken; het is van wie het aanmaakt (werkzoekende) of van niemand (admin)."""
     if svc.vacancies.get_portfolio(body.id) is not None:
         raise ApiError(409, f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
     p = portfolio_from_body(svc, body.model_dump(), ["body"])
-    _stored(svc.vacancies.upsert_portfolios([p]), "Het portfolio")
+    _save_portfolio(svc, user, p)
     return to_plain(p)
 
 
 @router.get("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
-def get_portfolio(portfolio_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
-    p = svc.vacancies.get_portfolio(portfolio_id)
-    if p is None:
+def get_portfolio(portfolio_id: str = RecordId(), svc: Components = Depends(components),
+                  user: Principal = Depends(current_user)) -> dict:
+    """Eén portfolio: voor de eigenaar, een loopbaanbegeleider met toestemming, of admin."""
+    return to_plain(readable_portfolio(svc, user, portfolio_id))
+
+
+def _writable_portfolio(svc: Components, user: Principal, portfolio_id: str, *, may_create: bool) -> None:
+    exists = svc.vacancies.get_portfolio(portfolio_id) is not None
+    if portfolio_access(svc, user, portfolio_id) == "write":
+        return
+    if not exists:
+        if may_create and user.role == "jobseeker" and svc.vacancies.owner_of("portfolio", portfolio_id) is None:
+            return
         raise not_found("Portfolio", portfolio_id)
-    return to_plain(p)
+    raise ApiError(403, f"Portfolio '{portfolio_id}' is niet van jou.", code="forbidden")
 
 
 @router.put("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
-def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Components = Depends(components)) -> dict:
+def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Components = Depends(components),
+                  user: Principal = Depends(roles("jobseeker"))) -> dict:
+    _writable_portfolio(svc, user, portfolio_id, may_create=True)
     p = portfolio_from_body(svc, {**body.model_dump(), "id": portfolio_id}, ["body"])
-    _stored(svc.vacancies.upsert_portfolios([p]), "Het portfolio")
+    _save_portfolio(svc, user, p)
     return to_plain(p)
 
 
 @router.delete("/portfolios/{portfolio_id}", status_code=204, response_class=Response)
-def delete_portfolio(portfolio_id: str = RecordId(), svc: Components = Depends(components)) -> Response:
-    if svc.vacancies.get_portfolio(portfolio_id) is None:
-        raise not_found("Portfolio", portfolio_id)
+def delete_portfolio(portfolio_id: str = RecordId(), svc: Components = Depends(components),
+                     user: Principal = Depends(roles("jobseeker"))) -> Response:
+    _writable_portfolio(svc, user, portfolio_id, may_create=False)
     svc.vacancies.delete_portfolios([portfolio_id])
+    return Response(status_code=204)
+
+
+@router.get("/portfolios/{portfolio_id}/consents", response_model=schemas.ConsentList)
+def list_consents(portfolio_id: str = RecordId(), svc: Components = Depends(components),
+                  user: Principal = Depends(roles("jobseeker"))) -> dict:
+    """Welke loopbaanbegeleiders dit portfolio mogen lezen (eigenaar, admin)."""
+    _writable_portfolio(svc, user, portfolio_id, may_create=False)
+    return {"portfolio_id": portfolio_id, "consents": svc.vacancies.consents_of(portfolio_id)}
+
+
+@router.post("/portfolios/{portfolio_id}/consents", status_code=201, response_model=schemas.ConsentList)
+def grant_consent(body: schemas.ConsentIn, portfolio_id: str = RecordId(), svc: Components = Depends(components),
+                  user: Principal = Depends(roles("jobseeker"))) -> dict:
+    """Een loopbaanbegeleider toestemming geven om dit portfolio te lezen (intrekbaar)."""
+    _writable_portfolio(svc, user, portfolio_id, may_create=False)
+    acc = svc.vacancies.get_account(body.counsellor)
+    if acc is None or acc.role != "counsellor":
+        raise ApiError(422, f"'{body.counsellor}' is geen loopbaanbegeleider.")
+    svc.vacancies.grant_consent(portfolio_id, body.counsellor)
+    return {"portfolio_id": portfolio_id, "consents": svc.vacancies.consents_of(portfolio_id)}
+
+
+@router.delete("/portfolios/{portfolio_id}/consents/{counsellor}", status_code=204, response_class=Response)
+def revoke_consent(portfolio_id: str = RecordId(), counsellor: str = Path(..., min_length=1, max_length=MAX_ID_CHARS,
+                                                                           pattern=ID_PATTERN),
+                   svc: Components = Depends(components), user: Principal = Depends(roles("jobseeker"))) -> Response:
+    """Een toestemming intrekken: de loopbaanbegeleider ziet het portfolio meteen niet meer."""
+    _writable_portfolio(svc, user, portfolio_id, may_create=False)
+    svc.vacancies.revoke_consent(portfolio_id, counsellor)
     return Response(status_code=204)
 
 
@@ -186,12 +269,32 @@ def _import(svc: Components, kind: Literal["vacancies", "portfolios"], records: 
 
 
 @router.post("/vacancies/import", response_model=schemas.ImportOut)
-def import_vacancies(body: schemas.ImportIn, svc: Components = Depends(components)) -> dict:
+def import_vacancies(body: schemas.ImportIn, svc: Components = Depends(components),
+                     user: Principal = Depends(roles("employer"))) -> dict:
     """Vacatures in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
-    return _import(svc, "vacancies", body.records)
+    if user.is_admin:
+        return _import(svc, "vacancies", body.records)
+    own, foreign = [], []
+    for i, r in enumerate(body.records):
+        rid = r.get("id") if isinstance(r, dict) else None
+        if isinstance(rid, str) and not may_write_vacancy(svc, user, rid):
+            foreign.append({"index": i, "id": rid, "reasons": ["niet van jouw organisatie"]})
+            own.append({})  # keeps the indexes; rejected as empty below
+        else:
+            own.append(r)
+    out = _import(svc, "vacancies", own)
+    foreign_at = {f["index"] for f in foreign}
+    out["rejected"] = foreign + [x for x in out["rejected"] if x["index"] not in foreign_at]
+    out["rejected"].sort(key=lambda x: x["index"])
+    for r in own:
+        if r and svc.vacancies.get_vacancy(str(r.get("id"))) is not None and not any(
+                x.get("id") == r.get("id") for x in out["rejected"]):
+            svc.vacancies.set_owner("vacancy", r["id"], user.vacancy_owner)
+    return out
 
 
 @router.post("/portfolios/import", response_model=schemas.ImportOut)
-def import_portfolios(body: schemas.ImportIn, svc: Components = Depends(components)) -> dict:
+def import_portfolios(body: schemas.ImportIn, svc: Components = Depends(components),
+                      user: Principal = Depends(roles("admin"))) -> dict:
     """Portfolio's in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
     return _import(svc, "portfolios", body.records)

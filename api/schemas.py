@@ -184,6 +184,18 @@ class DraftIn(BaseModel):
         return v
 
 
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    counsellor: str = Field(..., min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
+                            description="Accountnaam van de loopbaanbegeleider.")
+
+
+class ConsentList(BaseModel):
+    portfolio_id: str
+    consents: list[dict[str, Any]]
+
+
 class ImportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -12,13 +12,15 @@ from collections.abc import Iterator, Sequence
 
 from indexer.domain import Portfolio, Vacancy
 from indexer.storage import migrations
+from indexer.storage.accounts import AccountsSQL
+from indexer.storage.actor import current_actor
 from indexer.storage.pg_connect import check_ident, connect, parse_schema
 from indexer.storage.protocol import UpsertResult, _ChangeLogReads, _DocumentReads, plan_upsert
 
 CHANGES_LOCK = "cmatch.vacancy_changes"  # hashtext() key of the writers' advisory lock (see 0002)
 
 
-class PostgresVacancyRepository(_DocumentReads, _ChangeLogReads):
+class PostgresVacancyRepository(_DocumentReads, _ChangeLogReads, AccountsSQL):
     """:class:`VacancyRepository` + :class:`ChangeLog` on PostgreSQL; one connection per thread.
 
     ``dsn`` may carry ``?schema=name`` (or pass ``schema``); the schema is created and
@@ -61,8 +63,12 @@ class PostgresVacancyRepository(_DocumentReads, _ChangeLogReads):
     def _begin_write(self, con) -> None:
         # One lock for all writers: change-log numbers are drawn in commit order (see 0002).
         con.execute("SELECT pg_advisory_xact_lock(hashtext(%s || current_schema()))", (CHANGES_LOCK + ":",))
-        if self.actor:
-            con.execute("SELECT set_config('cmatch.actor', %s, true)", (self.actor,))
+        actor = current_actor(self.actor)
+        if actor:
+            con.execute("SELECT set_config('cmatch.actor', %s, true)", (actor,))
+
+    def _tx(self):
+        return self.con.transaction()
 
     def _bump(self, con) -> None:
         con.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from indexer.domain import Portfolio, Vacancy
 from indexer.storage import migrations
+from indexer.storage.accounts import AccountsSQL
+from indexer.storage.actor import current_actor
 from indexer.storage.protocol import UpsertResult, _ChangeLogReads, _DocumentReads, plan_upsert
 
 APP_SCHEMA_VERSION = "1"
@@ -93,6 +95,9 @@ class SqliteVacancyRepository(_DocumentReads):
     def _bump(self, con: sqlite3.Connection) -> None:
         con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
+    def _before_write(self, con: sqlite3.Connection) -> None:
+        """Inside every writing transaction, before the first change (the durable store names its actor)."""
+
     def _upsert(self, table: str, items: Sequence, side) -> UpsertResult:
         if not items:
             return UpsertResult()
@@ -109,6 +114,7 @@ class SqliteVacancyRepository(_DocumentReads):
         if not rows:
             return res
         with con:
+            self._before_write(con)
             con.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?,?,?)", rows)
             side(con, changed)
             self._bump(con)
@@ -131,6 +137,7 @@ class SqliteVacancyRepository(_DocumentReads):
     def _delete(self, table: str, side: str, key: str, ids: Sequence[str]) -> int:
         con = self.con
         with con:
+            self._before_write(con)
             n = con.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in ids]).rowcount
             con.executemany(f"DELETE FROM {side} WHERE {key} = ?", [(i,) for i in ids])
             self._bump(con)
@@ -199,12 +206,13 @@ class SqliteVacancyRepository(_DocumentReads):
         self._local.con = None
 
 
-class DurableSqliteVacancyRepository(SqliteVacancyRepository, _ChangeLogReads):
-    """The SQLite backend plus the change log and audit log (migrations with triggers).
+class DurableSqliteVacancyRepository(SqliteVacancyRepository, _ChangeLogReads, AccountsSQL):
+    """The SQLite backend plus the change log, audit log, accounts and consents (migrations).
 
     Commits are fsynced (``synchronous=FULL``), so a snapshot of the index can never be ahead
-    of what the database keeps after a power loss. ``actor`` (``settings.actor``) is kept for
-    the caller; the SQLite audit triggers record ``'app'``.
+    of what the database keeps after a power loss. The audit triggers record the acting account
+    (:func:`indexer.storage.actor.current_actor`), else ``actor`` (``settings.actor``), else
+    ``'app'``. Deleted rows are overwritten on disk (``secure_delete``).
     """
 
     backend = "sqlite"
@@ -221,7 +229,19 @@ class DurableSqliteVacancyRepository(SqliteVacancyRepository, _ChangeLogReads):
         con = super().con
         if fresh:
             con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA secure_delete=ON")
         return con
+
+    def _tx(self):
+        return self.con
+
+    def _after_erase(self) -> None:
+        if not self._memory:
+            self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.con.execute("VACUUM")
+
+    def _before_write(self, con: sqlite3.Connection) -> None:
+        con.execute("INSERT OR REPLACE INTO write_actor VALUES (1, ?)", (current_actor(self.actor) or "app",))
 
     def instance(self) -> str:
         row = self.con.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()
