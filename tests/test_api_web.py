@@ -21,7 +21,10 @@ PORT = {"id": "ZZ-TEST-P1", "competences": [{"id": "SK-5", "source": "evc"}, {"i
 
 @pytest.fixture(scope="module")
 def client(web_services):
+    from tests.auth_helpers import admin_headers
+
     with TestClient(create_app(web_services, warm=False)) as c:
+        c.headers.update(admin_headers(web_services))  # records and stored portfolios need an account
         yield c
 
 
@@ -230,3 +233,18 @@ def test_unexpected_error_is_500_without_traceback(web_services) -> None:
         r = c.get("/api/v1/_kapot")
     err = _error(r, 500)
     assert err["code"] == "internal_error" and "geheime" not in r.text and "Traceback" not in r.text
+
+
+def test_counsellor_page_needs_a_login(web_services) -> None:
+    """Names of people are shown only after a login (issue 13); wrong passwords get a Dutch 401."""
+    from tests.web_fixtures import WEB_ADMIN
+
+    with TestClient(create_app(web_services, warm=False), base_url="http://localhost") as c:
+        r = c.get("/loopbaanbegeleider", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/inloggen")
+        bad = c.post("/inloggen", data={"gebruiker": WEB_ADMIN[0], "wachtwoord": "fout-wachtwoord"})
+        assert bad.status_code == 401 and "verkeerd wachtwoord" in bad.text
+        r = c.post("/inloggen", data={"gebruiker": WEB_ADMIN[0], "wachtwoord": WEB_ADMIN[1],
+                                      "volgende": "/loopbaanbegeleider"})
+        assert r.status_code == 200 and "SYN-P-" in r.text
+        assert r.headers.get("cache-control") == "no-store"

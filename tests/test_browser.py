@@ -202,8 +202,15 @@ def test_werkgever_flow(browser_context, live_server, web_services) -> None:
 
 
 def test_loopbaanbegeleider_flow(browser_context, live_server) -> None:
+    from tests.web_fixtures import WEB_ADMIN
+
     p = Page(browser_context, live_server.url)
-    page = p.goto("/loopbaanbegeleider")
+    page = p.goto("/inloggen?volgende=/loopbaanbegeleider")
+    page.fill("#gebruiker", WEB_ADMIN[0])
+    page.fill("#wachtwoord", WEB_ADMIN[1])
+    page.click("#login-btn")
+    page.wait_for_url("**/loopbaanbegeleider")
+    p.assert_accessible()
     assert page.locator("#portfolio option").count() >= 10
     page.locator("#portfolio-detail .chip").first.wait_for()
     def orient() -> None:

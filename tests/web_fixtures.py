@@ -46,6 +46,10 @@ def _generator_class():
     return synthetic, Generator
 
 
+#: The web test admin (name, password): the counsellor page needs a login (issue 13).
+WEB_ADMIN = ("web-admin", "web-admin-wachtwoord")
+
+
 def build_web_services(mini_services, target: Path):
     """Components over a copy of the miniature store/index, with synthetic vacancies and portfolios imported."""
     from matcher.ingest import Resolver, import_jsonl
@@ -71,6 +75,9 @@ def build_web_services(mini_services, target: Path):
         report = import_jsonl(gen.files[kind], kind, svc.vacancies, resolver)
         assert report.accepted > 0 and not report.rejected, (kind, report.rejected[:3])
     svc.matcher.ensure_built()
+    from indexer.security.passwords import hash_password
+
+    svc.vacancies.add_account(WEB_ADMIN[0], "admin", password_hash=hash_password(WEB_ADMIN[1]))
     return svc
 
 
