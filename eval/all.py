@@ -123,10 +123,11 @@ def run_extraction(services, bench_dir: Path, out: Path, *, jobbert_sample: int 
         for sub in sorted(p for p in melo_root.iterdir() if p.is_dir()):
             key = f"melo.{sub.name}"
             _log(f"MELO {sub.name}", progress)
-            try:
-                res[key] = evaluate_melo(sub, services)
-            except Exception as exc:
-                errors[key] = f"{type(exc).__name__}: {exc}"
+            for suffix, expand in (("", False), (".with_esco_label_lookup", True)):
+                try:
+                    res[key + suffix] = evaluate_melo(sub, services, expand=expand)
+                except Exception as exc:
+                    errors[key + suffix] = f"{type(exc).__name__}: {exc}"
     skills_root = bench_dir / "skill-extraction-dev"
     labels = skills_root / "skills_en_label.txt"
     if labels.exists():

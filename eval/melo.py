@@ -55,7 +55,7 @@ def occupation_label_groups(store, texts: list[str], query_lang: str = "nl") -> 
     return groups, extra
 
 
-def evaluate_melo(folder: Path, services, *, mode: str = "hybrid", expand: bool = True, adapter="auto",
+def evaluate_melo(folder: Path, services, *, mode: str = "hybrid", expand: bool = False, adapter="auto",
                   lang: str = "nl", progress: bool = False) -> dict:
     from matcher.search.ranking import EmbeddingCache, HybridRanker
 

@@ -177,14 +177,16 @@ def test_run_extraction_finds_every_dev_set(tmp_path: Path, monkeypatch) -> None
     from eval.readers import read_jobbert
 
     seen = {}
-    monkeypatch.setattr(eval.melo, "evaluate_melo", lambda folder, svc: seen.setdefault("melo", {"mrr": 0.5}))
+    monkeypatch.setattr(eval.melo, "evaluate_melo", lambda folder, svc, expand: {"mrr": 0.5, "expand": expand})
     monkeypatch.setattr(eval.skills, "evaluate_skills", lambda ann, labels, svc: {"rp_5": 50.0, "file": ann.name})
     monkeypatch.setattr(eval.jobbert, "evaluate_jobbert",
                         lambda path, svc: {"mrr": 0.1, "n_queries": len(read_jobbert(path))})
     errors: dict = {}
     res = run_extraction(None, _bench_dir(tmp_path / "bench"), tmp_path / "out", jobbert_sample=2, errors=errors)
     assert not errors
-    assert set(res) == {"melo.melo_tiny", "skills.tiny", "jobbert"}
+    assert set(res) == {"melo.melo_tiny", "melo.melo_tiny.with_esco_label_lookup", "skills.tiny", "jobbert"}
+    assert res["melo.melo_tiny"]["expand"] is False           # the headline: no regrouping by ESCO concept
+    assert res["melo.melo_tiny.with_esco_label_lookup"]["expand"] is True
     assert res["jobbert"]["n_queries"] == 2 and res["jobbert"]["sample"] == 2
 
 

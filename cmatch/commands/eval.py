@@ -28,7 +28,8 @@ def _adapter_arg(no_adapter: bool):
 def melo(
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="MELO-map met queries.tsv, corpus_elements.tsv[.gz], annotations.tsv[.gz]."),
     mode: str = typer.Option("hybrid", help="hybrid | dense | lexical"),
-    no_expand: bool = typer.Option(False, "--no-expand", help="Geen taxonomie-uitbreiding van corpuslabels."),
+    expand: bool = typer.Option(False, "--expand", help="Met ESCO-labelopzoeking: corpuslabels hergroeperen per "
+                                                        "ESCO-concept (aparte rij, niet het hoofdcijfer)."),
     no_adapter: bool = typer.Option(False, "--no-adapter", help="Zonder de getrainde adapter (zero-shot e5)."),
     lang: str = typer.Option("nl", help="Taal van de zoekvragen (voor lemmatisering)."),
     as_json: bool = typer.Option(False, "--json"),
@@ -36,7 +37,7 @@ def melo(
     """Rangschik de eigen corpuselementen van de map per zoekvraag: MRR, MAP, success@1/5/10."""
     from eval.melo import evaluate_melo
 
-    r = evaluate_melo(folder, Components.from_env(), mode=_check_mode(mode), expand=not no_expand,
+    r = evaluate_melo(folder, Components.from_env(), mode=_check_mode(mode), expand=expand,
                       adapter=_adapter_arg(no_adapter), lang=lang, progress=not as_json)
     print_fields(r, as_json)
 
