@@ -38,6 +38,7 @@ class MatchShardWorker:
     """One worker: the engine loaded once, then shard after shard."""
 
     def __init__(self, settings: Settings, state_key: str, out_dir: str, plan: dict):
+        t0 = time.perf_counter()
         components = Components(settings)
         self.repo = components.vacancies
         if self.repo.state_key() != state_key:
@@ -45,6 +46,7 @@ class MatchShardWorker:
         self.engine = components.matcher
         self.engine.ensure_built()
         self.shards = ShardDir(out_dir, plan)
+        self.load_seconds = round(time.perf_counter() - t0, 3)
 
     def pid(self) -> int:
         return os.getpid()
@@ -52,7 +54,7 @@ class MatchShardWorker:
     def run(self, shard: int, ids: list[str], top: int) -> dict:
         people = {p.id: p for p in self.repo.get_portfolios(ids)}
         self.shards.write_lines(shard, (match_line(self.engine, people[i], top) for i in ids if i in people))
-        return {"shard": shard, "portfolios": len(ids), "pid": os.getpid()}
+        return {"shard": shard, "portfolios": len(ids), "pid": os.getpid(), "load_s": self.load_seconds}
 
 
 @dataclass
