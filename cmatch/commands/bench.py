@@ -64,5 +64,27 @@ def bench_scale_command(
     print_fields(res, as_json, width=28)
 
 
+@bench_app.command("batch")
+def bench_batch_command(
+    top: int = typer.Option(20, "--top", "-k", min=1),
+    shard_size: int = typer.Option(200, "--shard-size", min=1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """'batch match-all': paren/s in één proces en met 1 en 2 lokale Ray-workers (één meting), en een clusterschatting."""
+    from cmatch.batch.bench import bench_batch
+
+    res = bench_batch(get_settings(), top=top, shard_size=shard_size)
+    if as_json:
+        print_json(res)
+        return
+    typer.echo(f"{res['n_portfolios']} portfolio's x {res['n_vacancies']} vacatures, top-{top}, "
+               f"belasting {res['load_1min_before']} -> {res['load_1min_after']}")
+    for name, r in res["runs"].items():
+        typer.echo(f"  {name:<15} {r['pairs_per_s']:>12,.0f} paren/s  {r['seconds']:>7.1f} s  "
+                   f"({res['speedup_vs_single'][name]}x; workerstart {r['load_s']} s)")
+    est = res["estimate_250k_x_100k_in_1h"]
+    typer.echo(f"  identiek: {res['identical_outputs']}; 250k x 100k in 1 uur: ~{est['worker_cores']} workerkernen")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(bench_app, name="bench")
