@@ -42,7 +42,7 @@ demo: index
 setup: demo
 
 run: setup
-	$(BIN)/cmatch serve --host $(HOST) --port $(PORT)
+	CMATCH_DEV=$${CMATCH_DEV:-1} $(BIN)/cmatch serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (no browser download from the internet).
 browser:

@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, Query
 from api import routes_employer, routes_match, routes_me, routes_records, routes_taxonomy, routes_text, schemas, web
 from api.errors import BodySizeLimit, install_error_handlers
 from api.routes_common import components
+from api.security import install_security
 from api.wiring import Components
 
 ESCO_ATTRIBUTION = "This service uses the ESCO classification of the European Commission."
@@ -88,6 +89,7 @@ def create_app(app_components: Components | None = None, *, warm: bool = True) -
     app.state.components = parts
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    install_security(app, parts.settings, check_salt=app_components is None)
     app.include_router(routes_text.router)
     app.include_router(routes_taxonomy.router)
     app.include_router(routes_match.router)

@@ -38,6 +38,18 @@ def match_vacancies(body: schemas.MatchVacanciesIn, svc: Components = Depends(co
     return match_result_set(res)
 
 
+def employer_view(out: dict) -> dict:
+    """What an employer may see of a candidate: the pseudonym, the summary without personal
+    fields, scores, and per matched competence only the *kind* of evidence (cv, certificate, ...)
+    — never a CV line, a date, an employer or who confirmed it."""
+    for r in out.get("results", []):
+        (r.get("candidate") or {}).pop("personal", None)
+        for m in r.get("matched", []):
+            m["portfolio_evidence"] = [{"source": e.get("source", ""), "source_label": e.get("source_label", "")}
+                                       for e in m.get("portfolio_evidence") or []]
+    return out
+
+
 @router.post("/match/candidates", response_model=schemas.MatchResultSetOut)
 def match_candidates(body: schemas.MatchCandidatesIn, svc: Components = Depends(components),
                      user: Principal = Depends(roles("employer"))) -> dict:
@@ -51,7 +63,7 @@ def match_candidates(body: schemas.MatchCandidatesIn, svc: Components = Depends(
         v = vacancy_from_body(svc, body.vacancy.model_dump(), ["body", "vacancy"])
     res = svc.matcher.match_candidates(v, top=body.top, options=match_options(body.options), anonymise=True,
                                        gap_limit=50)
-    return match_result_set(res)
+    return employer_view(match_result_set(res))
 
 
 @router.post("/orientation", response_model=schemas.OrientationOut, tags=["oriëntatie"])

@@ -7,20 +7,15 @@ entries; the audit log keeps one row naming a salted pseudonym.
 """
 from __future__ import annotations
 
-import hashlib
-
 from fastapi import APIRouter, Depends, Response
 
 from api.auth import Principal, current_user
+from api.privacy import erase_person
 from api.routes_common import components
 from api.wiring import Components
 from indexer.jsonable import to_plain
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
-
-
-def tombstone(svc: Components, name: str) -> str:
-    return "T-" + hashlib.sha256(f"{svc.settings.pseudonym_salt}:erased:{name}".encode()).hexdigest()[:16]
 
 
 @router.get("/me/export")
@@ -42,5 +37,5 @@ def export_me(response: Response, svc: Components = Depends(components),
 @router.delete("/me", status_code=204, response_class=Response)
 def erase_me(svc: Components = Depends(components), user: Principal = Depends(current_user)) -> Response:
     """Je account en alles wat erover bewaard is wissen (rijen, caches, indexen, auditregels)."""
-    svc.vacancies.erase_person(user.name, tombstone(svc, user.name))
+    erase_person(svc, user.name)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from cmatch.commands import batch, bench, build, extract, match, proxy, relevance, search, serve, users, vacancy_index, wording
+from cmatch.commands import batch, bench, build, extract, match, privacy, proxy, relevance, search, serve, users, vacancy_index, wording
 from cmatch.commands import eval as eval_commands
 from indexer.settings import get_settings, set_offline_env
 from indexer.taxonomy.sources.common import DataError
@@ -26,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for command_group in (build, search, extract, match, eval_commands, relevance, wording, proxy, bench, batch, vacancy_index, serve, users):
+for command_group in (build, search, extract, match, eval_commands, relevance, wording, proxy, bench, batch, vacancy_index, serve, users, privacy):
     command_group.register(app)
 
 

@@ -25,6 +25,7 @@ variable                   meaning (default)
 ``CMATCH_DEV``             ``1``: development mode (default salt allowed, cookies without Secure) (0)
 ``CMATCH_RETENTION_DAYS``  inactive portfolios older than this are purged (365; 0: never)
 ``CMATCH_ALLOWED_HOSTS``   comma-separated Host names the API answers (``127.0.0.1,localhost,testserver``)
+``CMATCH_RATE_LIMIT``      requests per second per client and per account, 0: off (20; burst 10x)
 ``CMATCH_LOG``             log level of the command line (WARNING)
 =========================  ==========================================================
 """
@@ -91,6 +92,7 @@ class Settings:
     dev_mode: bool = False
     retention_days: int = 365
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
+    rate_limit_per_s: float = 20.0
     log_level: str = "WARNING"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -120,6 +122,7 @@ class Settings:
             retention_days=int(os.environ.get("CMATCH_RETENTION_DAYS") or "365"),
             allowed_hosts=tuple(h.strip().lower() for h in (os.environ.get("CMATCH_ALLOWED_HOSTS")
                                                             or "127.0.0.1,localhost,testserver").split(",") if h.strip()),
+            rate_limit_per_s=float(os.environ.get("CMATCH_RATE_LIMIT") or "20"),
             log_level=os.environ.get("CMATCH_LOG", "WARNING"),
         )
 

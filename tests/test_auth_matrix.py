@@ -41,9 +41,12 @@ PORT = {"competences": [], "personal": {"name": "Matrix Persoon"}}
 #: (method, OpenAPI path) -> (who may, request builder: () -> (url, json body or None))
 RULES = {
     ("get", "/health"): (PUBLIC, lambda: ("/health", None)),
+    ("get", "/health/live"): (PUBLIC, lambda: ("/health/live", None)),
+    ("get", "/health/ready"): (PUBLIC, lambda: ("/health/ready", None)),
     ("get", "/api/v1/occupations/search"): (PUBLIC, lambda: ("/api/v1/occupations/search?q=lasser", None)),
     ("get", "/api/v1/competences/search"): (PUBLIC, lambda: ("/api/v1/competences/search?q=lassen", None)),
     ("get", "/api/v1/competences/suggest"): (PUBLIC, lambda: ("/api/v1/competences/suggest?q=las", None)),
+    ("post", "/api/v1/competences/suggest"): (PUBLIC, lambda: ("/api/v1/competences/suggest", {"q": "las"})),
     ("post", "/api/v1/extract"): (PUBLIC, lambda: ("/api/v1/extract", {"text": "Ik kan lassen.", "kind": "cv"})),
     ("post", "/api/v1/occupations/normalise"): (PUBLIC, lambda: ("/api/v1/occupations/normalise", {"text": "lasser"})),
     ("get", "/api/v1/drafting/suggest"): (PUBLIC, lambda: ("/api/v1/drafting/suggest?occupation=OP-400", None)),

@@ -9,6 +9,7 @@ function el(tag, attrs, children) {
     if (v === null || v === undefined || v === false) continue;
     if (k === "class") n.className = v;
     else if (k === "text") n.textContent = v;
+    else if (k === "style") n.style.cssText = v;   /* CSSOM, allowed under the CSP (no inline style attributes) */
     else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
     else n.setAttribute(k, v === true ? "" : v);
   }
@@ -93,7 +94,7 @@ function combobox(input, listbox, fetcher, onPick, render) {
   return { close };
 }
 function competenceFetcher(q) {
-  return api("/api/v1/competences/suggest?top=8&q=" + encodeURIComponent(q)).then(d => d.results);
+  return api("/api/v1/competences/suggest", { q: q, top: 8 }).then(d => d.results);   /* typed text in the body, never in a URL */
 }
 function renderCompetenceOption(it) {
   const extra = it.matched_label && it.matched_label.toLowerCase() !== it.label.toLowerCase() ? " (" + it.matched_label + ")" : "";

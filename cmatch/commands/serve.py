@@ -8,16 +8,41 @@ import typer
 check_app = typer.Typer(help="Controles van de draaiende dienst.", no_args_is_help=True)
 
 
+def _worker_app():
+    """The app factory of each ``--workers`` process."""
+    from api.app import create_app
+
+    return create_app()
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Adres waarop de server luistert."),
     port: int = typer.Option(8000, help="Poort."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                help="Aantal serverprocessen over dezelfde database."),
 ) -> None:
-    """Start de API en de webtoepassing (standaard op http://127.0.0.1:8000)."""
+    """Start de API en de webtoepassing (standaard op http://127.0.0.1:8000).
+
+    Weigert te starten zonder geheime pseudoniemzout (``CMATCH_PSEUDONYM_SALT``) buiten
+    ontwikkelmodus (``CMATCH_DEV=1``, wat ``make run`` zet)."""
     import uvicorn
 
+    from indexer.security.pseudonyms import salt_problem
+    from indexer.settings import get_settings
+
+    problem = salt_problem(get_settings())
+    if problem:
+        typer.echo(f"Fout: {problem}", err=True)
+        raise typer.Exit(2)
+    from api.access_log import LOG_CONFIG
+
+    if workers > 1:
+        uvicorn.run("cmatch.commands.serve:_worker_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", log_config=LOG_CONFIG)
+        return
     from api.app import create_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", log_config=LOG_CONFIG)
 
 
 @check_app.command("api")

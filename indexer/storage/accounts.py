@@ -149,6 +149,15 @@ class AccountsSQL:
     def _after_erase(self) -> None:
         """Backend hook: push erased bytes out of journals (SQLite: WAL checkpoint)."""
 
+    def _erase_portfolios(self, con, pids: Sequence[str]) -> None:
+        """Inside a transaction: the side rows of deleted portfolios (exposure, consents, owners, audit)."""
+        ph = self._ph
+        for pid in pids:
+            con.execute(f"DELETE FROM exposure WHERE item_id = {ph}", (pid,))
+            con.execute(f"DELETE FROM consents WHERE portfolio_id = {ph}", (pid,))
+            con.execute(f"DELETE FROM record_owners WHERE entity = 'portfolio' AND entity_id = {ph}", (pid,))
+            con.execute(f"DELETE FROM audit_log WHERE entity = 'portfolio' AND entity_id = {ph}", (pid,))
+
     def erase_person(self, name: str, tombstone: str) -> dict:
         """Remove an account and everything stored about it: its portfolios (rows, side rows,
         exposure counters, consents, owners), its tokens, the consents it holds, and its audit
@@ -159,10 +168,7 @@ class AccountsSQL:
             self.delete_portfolios(pids)
         with self._tx():
             con = self.con
-            for pid in pids:
-                con.execute(f"DELETE FROM exposure WHERE item_id = {ph}", (pid,))
-                con.execute(f"DELETE FROM consents WHERE portfolio_id = {ph}", (pid,))
-                con.execute(f"DELETE FROM audit_log WHERE entity = 'portfolio' AND entity_id = {ph}", (pid,))
+            self._erase_portfolios(con, pids)
             con.execute(f"DELETE FROM record_owners WHERE owner = {ph}", (name,))
             con.execute(f"DELETE FROM api_tokens WHERE account = {ph}", (name,))
             con.execute(f"DELETE FROM consents WHERE counsellor = {ph}", (name,))
@@ -171,4 +177,27 @@ class AccountsSQL:
             con.execute(f"INSERT INTO audit_log (actor, action, entity, entity_id, checksum) "
                         f"VALUES ({ph}, 'delete', 'person', {ph}, NULL)", (tombstone, tombstone))
         self._after_erase()
-        return {"accounts": n, "portfolios": len(pids)}
+        return {"accounts": n, "portfolios": len(pids), "portfolio_ids": pids}
+
+    # ------------------------------------------------------------ retention
+    def inactive_portfolios(self, days: int, *, now: float | None = None) -> list[str]:
+        """Ids of portfolios not changed for ``days`` days (``updated_at``; synthetic demo rows included)."""
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime((now or time.time()) - days * 86400))
+        return [r[0] for r in self._rows(self._inactive_sql, (cutoff,))]
+
+    #: Backend-specific comparison of ``updated_at`` with an ISO cutoff (SQLite text, PostgreSQL timestamptz).
+    _inactive_sql = "SELECT id FROM portfolios WHERE updated_at < ? ORDER BY id"
+
+    def purge_portfolios(self, pids: Sequence[str], tombstone: str) -> int:
+        """Delete portfolios past their retention period with all side rows; the audit log keeps
+        one ``retention`` row naming ``tombstone`` instead of the ids."""
+        if not pids:
+            return 0
+        n = self.delete_portfolios(list(pids))
+        with self._tx():
+            con = self.con
+            self._erase_portfolios(con, pids)
+            con.execute(f"INSERT INTO audit_log (actor, action, entity, entity_id, checksum) "
+                        f"VALUES ({self._ph}, 'delete', 'retention', {self._ph}, NULL)", (tombstone, tombstone))
+        self._after_erase()
+        return n

@@ -31,6 +31,7 @@ class PostgresVacancyRepository(_DocumentReads, _ChangeLogReads, AccountsSQL):
 
     backend = "postgres"
     _ph = "%s"
+    _inactive_sql = "SELECT id FROM portfolios WHERE updated_at < ?::timestamptz ORDER BY id"
 
     def __init__(self, dsn: str, *, schema: str | None = None, actor: str = ""):
         base, from_dsn = parse_schema(dsn)

@@ -36,6 +36,13 @@ class ExposureTracker:
             if self.repo is not None:
                 self.repo.record_exposure(kind, list(ids))
 
+    def forget(self, ids: Sequence[str]) -> None:
+        """Drop the in-memory counts of erased items (the repository rows are erased by the store)."""
+        with self._lock:
+            for counts in self._counts.values():
+                for i in ids:
+                    counts.pop(i, None)
+
     def counts_for(self, kind: str, ids: Sequence[str]) -> np.ndarray:
         with self._lock:
             counts = self._ensure(kind)

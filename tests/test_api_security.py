@@ -1,0 +1,120 @@
+"""Headers, Host allow-list, rate limits, the secret-salt start-up check and the access log (issue 13d/e)."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.access_log import DropQueryStrings, loggable_path
+from api.app import create_app
+from api.rate_limit import TokenBuckets
+from api.wiring import Components
+from indexer.security.pseudonyms import salt_problem
+from tests.auth_helpers import account_headers
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "api" / "templates"
+
+
+def _client(mini_services, tmp_path, **changes) -> tuple[Components, TestClient]:
+    s = dataclasses.replace(mini_services.settings, app_db=tmp_path / "app.sqlite", vindex=tmp_path / "vindex", **changes)
+    svc = Components(s, encoder=mini_services.encoder_handle)
+    return svc, TestClient(create_app(svc, warm=False), raise_server_exceptions=False)
+
+
+def test_security_headers_on_pages_api_and_errors(mini_services, tmp_path) -> None:
+    svc, client = _client(mini_services, tmp_path)
+    with client:
+        for path in ("/", "/werkzoekende", "/inloggen", "/api/v1/portfolios", "/api/v1/bestaat-niet", "/health"):
+            r = client.get(path)
+            csp = r.headers["content-security-policy"]
+            assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp, path
+            assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
+            assert r.headers["cache-control"] == "no-store", path
+        assert "no-store" not in client.get("/static/app.js").headers.get("cache-control", "")
+        me = account_headers(svc, "hdr-js", "jobseeker")
+        assert client.get("/api/v1/me/export", headers=me).headers["cache-control"] == "no-store"
+
+
+def test_templates_have_no_inline_script_handler_or_style() -> None:
+    """``script-src 'self'`` and ``style-src 'self'`` hold only without inline code in the pages."""
+    for page in TEMPLATES.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), page.name
+        assert not re.search(r"\son[a-z]+\s*=", html), page.name
+        assert not re.search(r"\sstyle\s*=|<style", html), page.name
+
+
+def test_host_allow_list(mini_services, tmp_path) -> None:
+    _, client = _client(mini_services, tmp_path)
+    with client:
+        assert client.get("/health", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+        bad = client.get("/health", headers={"Host": "evil.example"})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_host"
+        assert bad.headers["x-content-type-options"] == "nosniff"
+    _, open_client = _client(mini_services, tmp_path / "b", allowed_hosts=("*",))
+    with open_client:
+        assert open_client.get("/health", headers={"Host": "evil.example"}).status_code == 200
+
+
+def test_rate_limit_per_client_and_account(mini_services, tmp_path) -> None:
+    svc, client = _client(mini_services, tmp_path, rate_limit_per_s=1.0)   # burst 10
+    with client:
+        codes = [client.get("/api/v1/vacancies").status_code for _ in range(12)]
+        assert codes[:10] == [200] * 10 and codes[-1] == 429
+        r = client.get("/api/v1/vacancies")
+        assert r.json()["error"]["code"] == "rate_limited" and int(r.headers["retry-after"]) >= 1
+    buckets = TokenBuckets(rate=2.0, burst=4, clock=lambda: now[0])
+    now = [0.0]
+    assert [buckets.take("a", 1) for _ in range(5)][-1] > 0        # the fifth waits
+    assert buckets.take("b", 1) == 0                                 # another key has its own bucket
+    now[0] = 1.0                                                     # 1 s refills 2 tokens
+    assert buckets.take("a", 2) == 0 and buckets.take("a", 1) > 0
+
+
+def test_account_bucket_spans_addresses() -> None:
+    from api.rate_limit import RateLimiter
+
+    lim = RateLimiter(rate=1.0)
+    waits = [lim.check(f"10.0.0.{i}", "cred", 1) for i in range(12)]    # new address each time, same account
+    assert waits[:10] == [0] * 10 and waits[-1] >= 1
+
+
+def test_service_refuses_the_public_salt_outside_dev_mode(mini_settings) -> None:
+    assert salt_problem(dataclasses.replace(mini_settings, dev_mode=True)) is None
+    prod = dataclasses.replace(mini_settings, dev_mode=False)
+    assert "CMATCH_PSEUDONYM_SALT" in salt_problem(prod)
+    assert salt_problem(dataclasses.replace(prod, pseudonym_salt="kort")) is not None
+    assert salt_problem(dataclasses.replace(prod, pseudonym_salt="x" * 32)) is None
+
+
+def test_serve_refuses_without_salt(monkeypatch, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from cmatch.cli import app
+
+    monkeypatch.setenv("CMATCH_VAR", str(tmp_path / "var"))
+    monkeypatch.setenv("CMATCH_DEV", "0")
+    monkeypatch.delenv("CMATCH_PSEUDONYM_SALT", raising=False)
+    r = CliRunner().invoke(app, ["serve"])   # refused before anything loads or builds
+    assert r.exit_code == 2 and "CMATCH_PSEUDONYM_SALT" in r.output
+
+
+def test_access_log_drops_query_strings_on_personal_routes() -> None:
+    assert loggable_path("/api/v1/competences/suggest?q=Els%20Peeters%20els@x.be") == "/api/v1/competences/suggest?…"
+    assert loggable_path("/api/v1/occupations/search?q=lasser") == "/api/v1/occupations/search?q=lasser"
+    assert loggable_path("/loopbaanbegeleider?portfolio=P-1") == "/loopbaanbegeleider?…"
+    rec = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+                            ("127.0.0.1:5", "GET", "/api/v1/competences/suggest?q=geheim", "1.1", 200), None)
+    assert DropQueryStrings().filter(rec) and "geheim" not in rec.getMessage()
+
+
+@pytest.mark.parametrize("path", ["/docs"])
+def test_docs_get_their_own_policy(mini_services, tmp_path, path) -> None:
+    _, client = _client(mini_services, tmp_path)
+    with client:
+        r = client.get(path)
+        assert r.status_code == 200 and "'unsafe-inline'" in r.headers["content-security-policy"]
