@@ -153,5 +153,10 @@ class Settings:
         return self.vindex or self.var_dir / "vindex"
 
 
+def child_env(overrides: dict[str, str]) -> dict[str, str]:
+    """The environment for a child process of this program (a server under test): ours plus ``overrides``."""
+    return {**os.environ, **overrides}
+
+
 def get_settings() -> Settings:
     return Settings.from_env()

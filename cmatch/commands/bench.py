@@ -86,5 +86,26 @@ def bench_batch_command(
     typer.echo(f"  identiek: {res['identical_outputs']}; 250k x 100k in 1 uur: ~{est['worker_cores']} workerkernen")
 
 
+@bench_app.command("load")
+def bench_load_command(
+    phase_s: float = typer.Option(8.0, "--phase-seconds", min=1.0, max=10.0, help="Duur per fase (6 fasen, samen <= 60 s)."),
+    vacancies: int = typer.Option(2000, "--vacancies", min=10, help="Synthetische vacatures in de wegwerpopslag."),
+    portfolios: int = typer.Option(200, "--portfolios", min=10),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Belastingstest op 127.0.0.1: req/s, p50/p95 en fouten bij 1/4/16 gelijktijdige clients, ook met 1 schrijfactie/s."""
+    from eval.load_bench import bench_load
+
+    res = bench_load(get_settings(), phase_s=phase_s, vacancies=vacancies, portfolios=portfolios)
+    if as_json:
+        print_json(res)
+        return
+    typer.echo(f"{res['endpoint']}; {res['vacancies']} vacatures; klaar na {res['ready_s']} s; "
+               f"{res['cores']} kernen, belasting {res['load_1min_before']} -> {res['load_1min_after']}")
+    for r in res["runs"]:
+        typer.echo(f"  {r['clients']:>2} clients{' + 1 write/s' if r['writes_per_s'] else '            '}  "
+                   f"{r['req_per_s']:>7} req/s  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  fouten {r['errors']}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(bench_app, name="bench")
