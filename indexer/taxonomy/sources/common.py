@@ -11,9 +11,11 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from indexer.taxonomy.records import InputFile
@@ -23,6 +25,21 @@ csv.field_size_limit(10_000_000)
 
 class DataError(Exception):
     """A data file is missing or malformed; the message is meant for the person building."""
+
+
+#: Every input file of every source: path in the data directory, required columns, what it is.
+INPUTS_FILE = Path(__file__).with_name("inputs.json")
+
+
+@cache
+def _declared() -> dict[str, dict]:
+    return json.loads(INPUTS_FILE.read_text(encoding="utf-8"))
+
+
+def declared_input(key: str) -> InputFile:
+    """The input file ``key`` as declared in ``inputs.json`` (the one table of data-directory files)."""
+    d = _declared()[key]
+    return InputFile(key, d["path"], tuple(d["columns"]), d["what"], d.get("required", True))
 
 
 def file_checksum(path: Path) -> str:

@@ -14,27 +14,15 @@ from indexer.taxonomy.records import (
     Scheme,
     Taxonomy,
 )
-from indexer.taxonomy.sources.common import DataError, bad_value, clean_title, read_rows, require
+from indexer.taxonomy.sources.common import DataError, declared_input, bad_value, clean_title, read_rows, require
 from indexer.taxonomy.sources.esco import ESCO_OCCUPATION_PREFIX, ESCO_SKILL_PREFIX
 
 VERSION = "2.0 (release 3.8)"
 
-OCCUPATIONS = InputFile(
-    "competent_occupations", "competent-esco-crosswalks/competent_occupations.csv",
-    ("competent_code", "label_nl", "label_fr"),
-    "Competent 2.0 occupations (from the ESCO-BE NOC mapping table)")
-OCCUPATION_MAP = InputFile(
-    "competent_occupation_map", "competent-esco-crosswalks/competent_occupation_esco_map.csv",
-    ("competent_code", "esco_occupation_uri", "mapping_relation"),
-    "Competent occupation to ESCO occupation mapping")
-COMPETENCES = InputFile(
-    "competent_competences", "competent-esco-crosswalks/competent_competences.csv",
-    ("competent_code", "competent_type", "label_nl", "label_fr"),
-    "Competent 2.0 competences (from the ESCO-VDAB competence mapping table)")
-COMPETENCE_MAP = InputFile(
-    "competent_competence_map", "competent-esco-crosswalks/competent_competence_esco_map.csv.gz",
-    ("competent_code", "esco_skill_uri", "mapping_relation"),
-    "Competent competence to ESCO skill mapping")
+OCCUPATIONS = declared_input("competent_occupations")
+OCCUPATION_MAP = declared_input("competent_occupation_map")
+COMPETENCES = declared_input("competent_competences")
+COMPETENCE_MAP = declared_input("competent_competence_map")
 
 _KIND = {"knowledge": "knowledge", "skill": "skill", "soft_skill": "soft_skill"}
 

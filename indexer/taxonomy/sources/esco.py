@@ -9,37 +9,19 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer.taxonomy.records import Competence, InputFile, Occupation, OccupationSkill, Scheme, Taxonomy
-from indexer.taxonomy.sources.common import bad_value, read_rows, require, split_labels
+from indexer.taxonomy.records import Competence, Occupation, OccupationSkill, Scheme, Taxonomy
+from indexer.taxonomy.sources.common import declared_input, bad_value, read_rows, require, split_labels
 
 ESCO_OCCUPATION_PREFIX = "http://data.europa.eu/esco/occupation/"
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 VERSION = "v1.1.1"
 
-OCCUPATIONS_EN = InputFile(
-    "esco_occupations_en", "esco-v1.1.1/en/occupations_en.csv.gz",
-    ("conceptUri", "iscoGroup", "preferredLabel", "altLabels", "description", "code"),
-    "ESCO v1.1.1 occupations, English CSV export")
-OCCUPATIONS_NL = InputFile(
-    "esco_occupations_nl", "esco-v1.1.1/nl/occupations_nl.csv.gz",
-    ("conceptUri", "preferredLabel", "altLabels", "description"),
-    "ESCO v1.1.1 occupations, Dutch CSV export")
-SKILLS_EN = InputFile(
-    "esco_skills_en", "esco-v1.1.1/en/skills_en.csv.gz",
-    ("conceptUri", "skillType", "reuseLevel", "preferredLabel", "altLabels", "description"),
-    "ESCO v1.1.1 skills, English CSV export")
-SKILLS_NL = InputFile(
-    "esco_skills_nl", "esco-v1.1.1/derived/skills_nl_partial.csv.gz",
-    ("conceptUri", "preferredLabel_nl", "altLabels_nl", "description_nl"),
-    "Dutch ESCO skill labels (partial; or a full skills_nl export in the same columns)")
-RELATIONS = InputFile(
-    "esco_relations", "esco-v1.1.1/relations/occupationSkillRelations.csv.gz",
-    ("occupationUri", "relationType", "skillUri"),
-    "ESCO v1.1.1 occupation-skill relations")
-ROME_MAP = InputFile(
-    "rome_map", "competent-esco-crosswalks/fr_rome_appellation_esco_map.csv.gz",
-    ("rome_appellation_label_fr", "esco_occupation_uri", "esco_preferredLabel_fr_v1.0.9", "mapping_relation"),
-    "ROME appellation to ESCO mapping (French occupation labels)", required=False)
+OCCUPATIONS_EN = declared_input("esco_occupations_en")
+OCCUPATIONS_NL = declared_input("esco_occupations_nl")
+SKILLS_EN = declared_input("esco_skills_en")
+SKILLS_NL = declared_input("esco_skills_nl")
+RELATIONS = declared_input("esco_relations")
+ROME_MAP = declared_input("rome_map")
 
 
 def load_esco_occupations(data_dir: Path) -> dict[str, Occupation]:

@@ -4,14 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer.taxonomy.records import InputFile, Occupation, Scheme, ShortageEntry, Taxonomy
-from indexer.taxonomy.sources.common import bad_value, normalise_title, read_rows, require
+from indexer.taxonomy.records import Occupation, Scheme, ShortageEntry, Taxonomy
+from indexer.taxonomy.sources.common import declared_input, bad_value, normalise_title, read_rows, require
 
-SHORTAGE = InputFile(
-    "shortage", "knelpuntberoepen-vlaanderen/knelpuntberoepen_2026.csv",
-    ("year", "title_nl", "sector_group_nl", "on_ministerial_decree_2025_list",
-     "competent_code_v3_8", "competent_match", "fuzzy_candidate_unverified"),
-    "VDAB knelpuntberoepen list")
+SHORTAGE = declared_input("shortage")
 
 
 def load_shortage(data_dir: Path, competent: dict[str, Occupation]) -> list[ShortageEntry]:
