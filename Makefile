@@ -10,12 +10,12 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test venv model base-model index demo browser postgres clean help
+.PHONY: setup run test venv model base-model store index demo browser postgres clean help
 
 help:
-	@echo "make run    - alles installeren (.venv), model, opslag en indexen bouwen indien nodig, serveren op $(HOST):$(PORT)"
+	@echo "make run    - installeren (.venv), taxonomie-opslag bouwen en serveren op $(HOST):$(PORT); model en indexen op de achtergrond"
 	@echo "make test   - installeren en de tests draaien"
-	@echo "make setup  - alles van 'run' behalve serveren"
+	@echo "make setup  - alles bouwen (model, opslag, indexen, demo) zonder te serveren"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,18 +30,27 @@ venv: $(STAMP)
 model: venv
 	$(BIN)/cmatch model build
 
+store: venv
+	$(BIN)/cmatch index build --store-only
+
 index: venv
 	$(BIN)/cmatch index build
 
 # Synthetic demo vacancies/portfolios (clearly marked synthetic), once; CMATCH_DEMO=0 skips them.
 CMATCH_DEMO ?= 1
-demo: index
+demo: store
 	@if [ "$(CMATCH_DEMO)" = "1" ] && [ ! -f var/demo/.loaded ]; then \
 		$(BIN)/cmatch demo generate && $(BIN)/cmatch match prepare && touch var/demo/.loaded; fi
 
-setup: demo
+setup: index demo
 
-run: setup
+# Serves as soon as the taxonomy store exists (lexical search and extraction); `cmatch serve`
+# builds what is missing (fine-tune, indexes, adapter) in the background and switches to it.
+# The demo set (~3 min) loads beside it on a first run (log: var/demo/load.log); the serving
+# stage sees it from the switch to the full stage on.
+run: store
+	@if [ "$(CMATCH_DEMO)" = "1" ] && [ ! -f var/demo/.loaded ]; then mkdir -p var/demo; \
+		( $(BIN)/cmatch demo generate && $(BIN)/cmatch match prepare && touch var/demo/.loaded ) > var/demo/load.log 2>&1 & fi
 	CMATCH_DEV=$${CMATCH_DEV:-1} $(BIN)/cmatch serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (no browser download from the internet).

@@ -8,13 +8,14 @@ Routers: taxonomy search (here), text (``routes_text``), matching and orientatio
 from __future__ import annotations
 
 import logging
-import threading
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Query
+from fastapi.responses import JSONResponse
 
 from api import routes_employer, routes_match, routes_me, routes_records, routes_taxonomy, routes_text, schemas, web
 from api.errors import BodySizeLimit, install_error_handlers
+from api.readiness import STAGE_FULL, STAGE_LEXICAL, Readiness
 from api.routes_common import components
 from api.security import install_security
 from api.wiring import Components
@@ -35,17 +36,6 @@ OPENAPI_TAGS = [
 ]
 
 
-def _warm_more(app_components: Components) -> None:
-    """In the background after start-up: the extraction engine and the matching index, so the
-    first person to paste a CV or ask for vacancies does not wait for them."""
-    for name, step in (("extractie", lambda: app_components.extractor.extract("Ik verzamel orders.", kind="cv")),
-                       ("matchindex", lambda: app_components.matcher.ensure_built())):
-        try:
-            step()
-        except Exception as exc:  # a missing part only makes the first request slower (or fail there, in the one shape)
-            log.warning("opwarmen van %s mislukt: %s", name, exc)
-
-
 def _swagger_assets():
     """The folder with swagger-ui-bundle.js when the optional ``swagger-ui-bundle`` package is
     installed (offline /docs); ``None`` means FastAPI's default /docs, which loads them from a CDN."""
@@ -59,20 +49,24 @@ def _swagger_assets():
     return path if (path / "swagger-ui-bundle.js").exists() else None
 
 
-def create_app(app_components: Components | None = None, *, warm: bool = True) -> FastAPI:
-    """Build the app; the components can be injected (tests), else they come from the environment."""
+def create_app(app_components: Components | None = None, *, warm: bool = True,
+               readiness: Readiness | None = None) -> FastAPI:
+    """Build the app; the components can be injected (tests), else they come from the environment.
+
+    ``warm``: load model, indexes, extraction and match engine in the background at start-up
+    and report ready (``/health/ready``) only then; ``readiness`` also carries the background
+    build of ``cmatch serve`` (:mod:`api.readiness`). Without ``warm`` parts load on first use
+    and the app counts as ready at once.
+    """
     parts = app_components or Components.from_env()
+    ready = readiness or Readiness(STAGE_LEXICAL if parts.settings.lexical_only else STAGE_FULL)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if warm:  # load store, indexes and model before the first request
-            try:
-                _ = parts.search
-                parts.encoder.encode_queries(["opwarmen"])
-            except FileNotFoundError as exc:  # serve anyway: /health says "geen index", the API answers 503
-                log.warning("%s", exc)
-            else:
-                threading.Thread(target=_warm_more, args=(parts,), daemon=True, name="opwarmen").start()
+        if warm:
+            ready.start(app)
+        else:
+            ready.mark_ready()
         yield
 
     swagger_assets = _swagger_assets()
@@ -87,6 +81,7 @@ def create_app(app_components: Components | None = None, *, warm: bool = True) -
         openapi_tags=OPENAPI_TAGS,
     )
     app.state.components = parts
+    app.state.readiness = ready
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     install_security(app, parts.settings, check_salt=app_components is None)
@@ -112,13 +107,27 @@ def create_app(app_components: Components | None = None, *, warm: bool = True) -
 
     @app.get("/health", response_model=schemas.Health, tags=["systeem"])
     def health(svc: Components = Depends(components)) -> schemas.Health:
-        """Is de dienst klaar? Geeft de actieve indexversie en aantallen."""
+        """Is de dienst klaar? De actieve fase (lexicaal of volledig), de achtergrondbouw, de indexversie."""
+        state = ready.as_dict()
+        extra = {"stage": state["stage"], "stage_text": state["stage_text"], "ready": state["ready"],
+                 "build": state["build"]}
         try:
             idx = svc.indexes
             return schemas.Health(status="ok", index_version=idx.version, model=idx.manifest.get("model"),
-                                  counts=idx.manifest.get("counts", {}))
+                                  counts=idx.manifest.get("counts", {}), **extra)
         except FileNotFoundError:
-            return schemas.Health(status="geen index")
+            return schemas.Health(status="lexicaal" if svc.settings.lexical_only else "geen index", **extra)
+
+    @app.get("/health/live", tags=["systeem"])
+    def health_live() -> dict:
+        """Leeft het proces? Altijd 200 zolang de server antwoordt (ook tijdens het opwarmen)."""
+        return {"status": "live", "uptime_s": ready.as_dict()["uptime_s"]}
+
+    @app.get("/health/ready", tags=["systeem"], responses={503: {"description": "Nog aan het opwarmen."}})
+    def health_ready():
+        """Is de dienst opgewarmd (model, indexen, extractie en matchindex geladen)? 200 of 503, met de fase."""
+        state = ready.as_dict()
+        return JSONResponse(state, status_code=200 if state["ready"] else 503)
 
     @app.get("/api/v1/occupations/search", response_model=schemas.OccupationSearchOut, tags=["taxonomie"])
     def search_occupations(

@@ -31,6 +31,10 @@ class Health(BaseModel):
     index_version: str | None = None
     model: str | None = None
     counts: dict[str, int] = Field(default_factory=dict)
+    stage: str | None = Field(None, description="lexicaal (alleen op woorden) of volledig (taalmodel en indexen)")
+    stage_text: str | None = None
+    ready: bool = Field(True, description="opgewarmd: de eerste aanvraag is even snel als de honderdste")
+    build: dict | None = Field(None, description="de achtergrondbouw: stap, voortgang, resterende stappen")
 
 
 class Shortage(BaseModel):

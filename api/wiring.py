@@ -42,7 +42,7 @@ class Components:
         """``encoder`` shares an already loaded model (tests, several components over one process)."""
         self.settings = settings
         self.encoder_handle: Lazy[Encoder] = encoder or Lazy(lambda: load_encoder(settings))
-        self.indexes_handle: Lazy[IndexSet] = Lazy(lambda: IndexSet.load_active(settings.index_dir))
+        self.indexes_handle: Lazy[IndexSet] = Lazy(lambda: IndexSet.load_active(settings.index_dir, settings.lexical_only))
 
     @classmethod
     def from_env(cls) -> "Components":
@@ -75,6 +75,8 @@ class Components:
     def suggest(self) -> CompetenceSuggest:
         return CompetenceSuggest(self.match_taxonomy, self.store, Lazy(lambda: self.search))
 
+        if self.settings.lexical_only:   # store only: occupation search through the lexical normaliser
+            return TaxonomySearch(self.store, None, None, self.normaliser)
     @cached_property
     def extractor(self) -> CompetenceExtractor:
         return CompetenceExtractor(self.store, self.settings, self.encoder_handle, self.indexes_handle)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from api.wiring import Components
-from indexer.label_index import activate, build_indexes, ensure_ann, index_version
+from indexer.label_index import Progress, activate, build_indexes, ensure_ann, index_version
 from indexer.model.adapter import HPARAMS, calibration_path, fit_adapter, heldout_accuracy, is_trained, save_adapter
 from indexer.model.check import ensure_model, is_model_folder
 from indexer.model.encoder import load_encoder
@@ -24,7 +24,7 @@ from indexer.model.finetune import finetune, is_current
 from indexer.model.fingerprint import model_fingerprint
 from indexer.model.pairs import SEED, build_pairs
 from indexer.settings import Settings, get_settings
-from indexer.taxonomy.store import TaxonomyStore, ensure_store
+from indexer.taxonomy.store import TaxonomyStore, ensure_store, store_is_current
 from matcher.extraction.calibration import fit_calibration
 from matcher.search.ranking import EmbeddingCache
 
@@ -98,27 +98,92 @@ def train_adapter(settings: Settings | None = None, *, progress: bool = True, hp
     return manifest
 
 
-def build_all(settings: Settings, *, force: bool = False, progress: bool = True) -> BuildReport:
-    """Model, store, indexes, then the query adapter and extraction calibration, in that order;
-    nothing is rebuilt when inputs are unchanged."""
-    started = time.time()
-    prepare_model(settings)
-    store_built = ensure_store(settings, force=force, progress=progress)
-    store = TaxonomyStore(settings.store_path)
+#: The build's steps in order, as :func:`pending_steps` and the progress callback name them.
+STEPS = ("basismodel", "opslag", "fijnafstemmen", "occupations", "competences", "adapter")
+
+
+def _index_state(settings: Settings, store: TaxonomyStore) -> tuple[str, str, tuple[str, str]]:
     model_id = model_fingerprint(settings.model)
     prefixes = (settings.query_prefix, settings.passage_prefix)
-    version = index_version(store, model_id, prefixes)
+    return index_version(store, model_id, prefixes), model_id, prefixes
+
+
+def pending_steps(settings: Settings) -> list[str]:
+    """What :func:`build_all` still has to do (in :data:`STEPS` order); ``[]`` means the
+    configured model, its indexes, the adapter and the calibration are all current. Loads no model."""
+    base = settings.bundled_model_dir
+    tuned = is_model_folder(settings.model, settings.tuned_model_dir)
+    if (tuned or is_model_folder(settings.model, base)) and not (base / "model_check.json").is_file():
+        return list(STEPS) if tuned else [s for s in STEPS if s != "fijnafstemmen"]
+    if not store_is_current(settings.store_path, settings.data_dir):
+        return [s for s in STEPS[1:] if tuned or s != "fijnafstemmen"]
+    todo = []
+    if tuned and not is_current(settings, base):
+        return list(STEPS[2:])
+    store = TaxonomyStore(settings.store_path)
+    version, _, _ = _index_state(settings, store)
+    if not (settings.index_dir / version / "manifest.json").exists():
+        todo += ["occupations", "competences"]
+    if todo or not is_trained(settings):
+        todo.append("adapter")
+    return todo
+
+
+def build_all(settings: Settings, *, force: bool = False, progress: bool = True,
+              on_progress: Progress | None = None) -> BuildReport:
+    """Model, store, indexes, then the query adapter and extraction calibration, in that order;
+    nothing is rebuilt when inputs are unchanged, and an interrupted index build resumes from its
+    last checkpoint. ``on_progress(step, done, total)`` hears each step start (``done=0``) and
+    the encoding progress of the index steps (see :data:`STEPS`)."""
+    started = time.time()
+    tell = on_progress or (lambda step, done, total: None)
+    tuned = is_model_folder(settings.model, settings.tuned_model_dir)
+    tell("basismodel", 0, 1)
+    if tuned:
+        ensure_model(dataclasses.replace(settings, model=str(settings.bundled_model_dir)))
+    else:
+        ensure_model(settings)  # converts and checks the bundled model; any other model as it is
+    tell("opslag", 0, 1)
+    store_built = ensure_store(settings, force=force, progress=progress)
+    if tuned:
+        tell("fijnafstemmen", 0, 1)
+        ensure_tuned(settings)
+    store = TaxonomyStore(settings.store_path)
+    version, model_id, prefixes = _index_state(settings, store)
     if not force and (settings.index_dir / version / "manifest.json").exists():
         ensure_ann(settings.index_dir / version, progress=progress)  # no model needed either
         activate(settings.index_dir, version)  # current already: no need to load the model
         built = False
     else:
+        tell("occupations", 0, 1)
         version, built = build_indexes(
             store, load_encoder(settings), settings.index_dir, model_id=model_id,
-            prefixes=prefixes, force=force, progress=progress,
+            prefixes=prefixes, force=force, progress=progress, on_progress=on_progress,
         )
     trained = False
     if force or not is_trained(settings):
+        tell("adapter", 0, 1)
         train_adapter(settings, progress=progress)
         trained = True
     return BuildReport(store_built, version, built, round(time.time() - started, 1), store.counts(), trained)
+
+
+def serving_app(settings: Settings | None = None, *, build: bool = True):
+    """The app ``cmatch serve`` runs: on the full stage when everything is current, else on the
+    lexical stage (the taxonomy store is built first when missing, ~1 min) with the missing steps
+    built in the background and switched to when done (:mod:`api.readiness`). ``build=False``
+    serves what is there without building."""
+    from api.app import create_app
+    from api.readiness import STAGE_FULL, STAGE_LEXICAL, Readiness
+
+    settings = settings or get_settings()
+    ensure_store(settings, progress=True)
+    todo = pending_steps(settings)
+    if not todo:
+        return create_app(Components(settings), readiness=Readiness(STAGE_FULL))
+    lexical = dataclasses.replace(settings, lexical_only=True)
+    readiness = Readiness(
+        STAGE_LEXICAL, steps_left=todo,
+        build=(lambda tell: build_all(settings, progress=False, on_progress=tell)) if build else None,
+        make_full=lambda: Components(settings))
+    return create_app(Components(lexical), readiness=readiness)

@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,8 +176,10 @@ class IndexSet:
     competences: LabelIndex
 
     @classmethod
-    def load_active(cls, index_dir: Path) -> "IndexSet":
-        folder = active_folder(index_dir)
+    def load_active(cls, index_dir: Path, lexical_only: bool = False) -> "IndexSet":
+        """The active version; ``lexical_only`` (the lexical serving stage) never loads one, as an
+        index left from an older taxonomy may not match the store."""
+        folder = None if lexical_only else active_folder(index_dir)
         if folder is None:
             raise FileNotFoundError(f"Geen actieve index in {index_dir}. Voer eerst 'cmatch index build' uit.")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -203,27 +206,65 @@ def _label_refs(rows: Iterable[tuple[str, str, str, str]]) -> list[LabelRef]:
     return [LabelRef(*row) for row in rows]
 
 
-def encode_unique(encoder: Encoder, texts: Sequence[str], *, progress: bool, desc: str) -> np.ndarray:
-    """Encode each distinct text once (labels repeat across languages and items)."""
+#: Labels encoded between two checkpoints of an index build (a resumed build redoes at most one).
+CHECKPOINT_LABELS = 4096
+#: Progress callback of a build: ``(stage, done, total)``, e.g. ``("competences", 8192, 125000)``.
+Progress = Callable[[str, int, int], None]
+
+
+def encode_unique(encoder: Encoder, texts: Sequence[str], *, progress: bool, desc: str,
+                  checkpoint: Path | None = None, on_progress: Progress | None = None,
+                  stage: str = "") -> np.ndarray:
+    """Encode each distinct text once (labels repeat across languages and items).
+
+    With ``checkpoint`` (a folder), every :data:`CHECKPOINT_LABELS` vectors are saved there as
+    they are made, and chunks already there are loaded instead of encoded: an interrupted build
+    resumes where it stopped.
+    """
     uniq: dict[str, int] = {}
     for t in texts:
         uniq.setdefault(t, len(uniq))
     order = list(uniq)
     vectors = np.zeros((len(order), encoder.dim), dtype=np.float32)
-    batch = 4096
+    if checkpoint is not None:
+        checkpoint.mkdir(parents=True, exist_ok=True)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(order), desc=desc, unit="label")
-    for start in range(0, len(order), batch):
-        chunk = order[start:start + batch]
-        vectors[start:start + len(chunk)] = encoder.encode_passages(chunk)
+    for start in range(0, len(order), CHECKPOINT_LABELS):
+        chunk = order[start:start + CHECKPOINT_LABELS]
+        saved = checkpoint / f"{start:08d}-{len(chunk)}.npy" if checkpoint is not None else None
+        block = _load_chunk(saved, len(chunk), encoder.dim)
+        if block is None:
+            block = encoder.encode_passages(chunk)
+            if saved is not None:
+                _write_atomic(saved, lambda p, b=block: _save_npy(p, b))
+        vectors[start:start + len(chunk)] = block
         if bar is not None:
             bar.update(len(chunk))
+        if on_progress is not None:
+            on_progress(stage, start + len(chunk), len(order))
     if bar is not None:
         bar.close()
     return vectors[[uniq[t] for t in texts]]
+
+
+def _save_npy(path: Path, block: np.ndarray) -> None:
+    with open(path, "wb") as fh:
+        np.save(fh, block)
+
+
+def _load_chunk(path: Path | None, rows: int, dim: int) -> np.ndarray | None:
+    """A checkpointed chunk of the expected shape, or None (missing or unreadable: re-encode)."""
+    if path is None or not path.exists():
+        return None
+    try:
+        block = np.load(path)
+    except (OSError, ValueError):
+        return None
+    return block if block.shape == (rows, dim) else None
 
 
 def build_indexes(
@@ -236,10 +277,16 @@ def build_indexes(
     force: bool = False,
     progress: bool = True,
     ann_min_labels: int = ANN_MIN_LABELS,
+    on_progress: Progress | None = None,
+    activate_when_done: bool = True,
 ) -> tuple[str, bool]:
     """Build (or reuse) the indexes for this store and model; return ``(version, built)``.
 
-    A reused version that predates the HNSW graphs gets them added (no re-encoding).
+    The build goes into ``.partial-<version>/``, which survives an interrupt: encoded chunks
+    and finished kinds are kept there and reused by the next build of the same version, and the
+    folder is renamed to ``<version>/`` only when complete. A reused version that predates the
+    HNSW graphs gets them added (no re-encoding). ``activate_when_done=False`` leaves ``ACTIVE``
+    alone (the server switches itself, see :mod:`api.readiness`).
     """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -247,24 +294,35 @@ def build_indexes(
     final = index_dir / version
     if (final / "manifest.json").exists() and not force:
         ensure_ann(final, ann_min_labels=ann_min_labels, progress=progress)
-        activate(index_dir, version)
+        if activate_when_done:
+            activate(index_dir, version)
         return version, False
-    tmp = index_dir / f".tmp-{version}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    partial = index_dir / f".partial-{version}"
+    if force:
+        shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(exist_ok=True)
+    with _build_lock(partial):
         started = time.time()
         counts: dict[str, int] = {}
         per_kind_seconds: dict[str, float] = {}
         with_graph: list[str] = []
-        sources = {"occupations": store.occupation_labels(), "competences": store.competence_labels()}
+        sources = {"occupations": store.occupation_labels, "competences": store.competence_labels}
         for kind in KINDS:
             t0 = time.time()
-            refs = _label_refs(sources[kind])
-            vectors = encode_unique(encoder, [r.label for r in refs], progress=progress,
-                                    desc=f"Index {'beroepen' if kind == 'occupations' else 'competenties'}")
-            index = _with_graph_if_due(LabelIndex.build(vectors, refs), kind, ann_min_labels, progress)
-            index.save(tmp, kind)
+            if (partial / f"{kind}.done").exists():   # finished before an interrupt
+                index = LabelIndex.load(partial, kind)
+                refs = index.refs
+            else:
+                refs = _label_refs(sources[kind]())
+                vectors = encode_unique(encoder, [r.label for r in refs], progress=progress,
+                                        desc=f"Index {'beroepen' if kind == 'occupations' else 'competenties'}",
+                                        checkpoint=partial / f"{kind}.chunks", on_progress=on_progress, stage=kind)
+                if on_progress is not None and kind in ANN_KINDS and len(refs) >= ann_min_labels:
+                    on_progress(f"{kind}-hnsw", 0, 1)
+                index = _with_graph_if_due(LabelIndex.build(vectors, refs), kind, ann_min_labels, progress)
+                index.save(partial, kind)
+                (partial / f"{kind}.done").write_text(str(len(refs)), encoding="utf-8")
+                shutil.rmtree(partial / f"{kind}.chunks", ignore_errors=True)
             if index.ann is not None:
                 with_graph.append(kind)
             counts[kind] = len(refs)
@@ -275,20 +333,44 @@ def build_indexes(
             "version": version, "format": INDEX_FORMAT, "model": model_id, "dimension": encoder.dim,
             "prefixes": list(prefixes), "counts": counts, "seconds": per_kind_seconds,
             "ann": _ann_manifest(with_graph),
+            "encoder_backend": getattr(encoder, "backend", "torch"),
             "input_checksums": json.loads(meta.get("input_checksums", "{}")),
             "taxonomy_versions": json.loads(meta.get("versions", "{}")),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.time() - started, 1),
         }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        for done in partial.glob("*.done"):
+            done.unlink()
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)
-        os.replace(tmp, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    activate(index_dir, version)
-    _prune(index_dir, keep={version})
+        os.replace(partial, final)
+    (final / ".lock").unlink(missing_ok=True)
+    if activate_when_done:
+        activate(index_dir, version)
+    _prune(index_dir, keep={version, (active_folder(index_dir) or final).name})
     return version, True
+
+
+@contextmanager
+def _build_lock(folder: Path):
+    """One builder per partial folder: a second one fails at once instead of mixing chunks."""
+    import fcntl
+
+    fh = open(folder / ".lock", "w")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"Er bouwt al een proces aan {folder.name}; wacht tot het klaar is.") from None
+        yield
+    finally:
+        fh.close()
+
+
+def partial_builds(index_dir: Path) -> list[str]:
+    """Versions with an unfinished build on disk (resumed by the next build of that version)."""
+    return sorted(p.name.removeprefix(".partial-") for p in Path(index_dir).glob(".partial-*") if p.is_dir())
 
 
 def _with_graph_if_due(index: LabelIndex, kind: str, ann_min_labels: int, progress: bool) -> LabelIndex:

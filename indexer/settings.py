@@ -14,6 +14,7 @@ variable                   meaning (default)
 ``CMATCH_QUERY_PREFIX``    query prefix (``"query: "``)
 ``CMATCH_PASSAGE_PREFIX``  passage prefix (``"passage: "``)
 ``CMATCH_BATCH_SIZE``      encoding batch size (64)
+``CMATCH_BACKEND``         inference runtime: ``openvino``, ``onnx`` or ``torch`` (openvino; torch if it fails)
 ``CMATCH_ADAPTER``         ``0`` switches the trained query adapter off (1)
 ``CMATCH_STORE``           application store backend: ``sqlite`` or ``postgres`` (sqlite)
 ``CMATCH_APP_DB``          SQLite application store file (``var/store/app.sqlite``)
@@ -82,6 +83,7 @@ class Settings:
     passage_prefix: str = "passage: "
     batch_size: int = 64
     adapter_enabled: bool = True
+    backend: str = "openvino"
     store_backend: str = "sqlite"
     app_db: Path | None = None
     pg_dsn: str = DEFAULT_PG_DSN
@@ -90,6 +92,9 @@ class Settings:
     pseudonym_salt: str = "competentiematch"
     near_encode: bool = False
     dev_mode: bool = False
+    #: The lexical serving stage (store only, no model or label index): set by ``cmatch serve``
+    #: while the rest is built, never from the environment (see api/readiness.py).
+    lexical_only: bool = False
     retention_days: int = 365
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
     rate_limit_per_s: float = 20.0
@@ -112,6 +117,7 @@ class Settings:
             batch_size=int(os.environ.get("CMATCH_BATCH_SIZE", "64")),
             adapter_enabled=_env_flag("CMATCH_ADAPTER", True),
             store_backend=(os.environ.get("CMATCH_STORE") or "sqlite").strip().lower(),
+            backend=(os.environ.get("CMATCH_BACKEND") or "openvino").strip().lower(),
             app_db=Path(app_db) if app_db else None,
             pg_dsn=os.environ.get("CMATCH_PG_DSN") or DEFAULT_PG_DSN,
             actor=os.environ.get("CMATCH_ACTOR", ""),
@@ -137,6 +143,10 @@ class Settings:
     @property
     def store_path(self) -> Path:
         return self.var_dir / "store" / "taxonomy.sqlite"
+    @property
+    def cache_dir(self) -> Path:
+        return self.var_dir / "cache"
+
 
     @property
     def index_dir(self) -> Path:

@@ -460,8 +460,27 @@ function initLoopbaanbegeleider() {
   showPortfolio();
 }
 
+/* ------------------------------------------------------------------ stage banner */
+/* While the service runs on the lexical stage (or is still warming up), say so and how far the
+   background build is; poll /health until the full stage is live and warm, then hide. */
+async function showStage() {
+  const box = $("#fase");
+  if (!box) return;
+  let h;
+  try { h = await (await fetch("/health", { headers: { "Accept": "application/json" } })).json(); } catch (e) { return; }
+  if (h.stage === "volledig" && h.ready) { box.hidden = true; return; }
+  const b = h.build || {};
+  let text = h.ready ? (h.stage_text || "") : "De dienst warmt op; de eerste antwoorden kunnen trager zijn.";
+  if (b.running && b.step) text += " Bezig: " + (b.step_text || b.step) + (b.percent !== null && b.percent !== undefined ? " (" + b.percent + "%)" : "") + ".";
+  if (b.error) text += " De achtergrondbouw is gestopt: " + b.error;
+  box.textContent = text;
+  box.hidden = false;
+  if (!b.error) setTimeout(showStage, 5000);
+}
+
 /* ------------------------------------------------------------------ start */
 document.addEventListener("DOMContentLoaded", () => {
+  showStage();
   const page = document.body.dataset.page;
   if (page === "werkzoekende") initWerkzoekende();
   else if (page === "werkgever") initWerkgever();

@@ -64,6 +64,30 @@ def bench_scale_command(
     print_fields(res, as_json, width=28)
 
 
+@bench_app.command("encode")
+def bench_encode_command(
+    labels: int = typer.Option(2000, "--labels", min=10, help="Aantal labels (steekproef uit de taxonomie)."),
+    texts: int = typer.Option(200, "--texts", min=5, help="Aantal korte teksten, elk in een eigen oproep."),
+    rounds: int = typer.Option(2, "--rounds", min=1, help="Afwisselende meetrondes per backend (beste telt)."),
+    backends: str = typer.Option("torch,onnx,openvino", "--backends", help="Backends, komma-gescheiden."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Coderingssnelheid per backend naast PyTorch: labels/s, teksten/s, cos_min t.o.v. PyTorch."""
+    from eval.bench_encode import bench_encode
+
+    res = bench_encode(get_settings(), labels=labels, texts=texts, rounds=rounds,
+                       backends=tuple(b.strip() for b in backends.split(",") if b.strip()))
+    if as_json:
+        print_json(res)
+        return
+    typer.echo(f"{res['labels']} labels, {res['texts']} korte teksten, {res['cores']} kernen, "
+               f"belasting {res['load_1min_before']} → {res['load_1min_after']}")
+    for r in res["backends"]:
+        typer.echo(f"  {r['backend']:<9} {r['labels_per_s']:>8} labels/s ({r['speedup_labels']}×)  "
+                   f"{r['texts_per_s']:>7} teksten/s ({r['speedup_texts']}×)  cos_min {r['cos_min']}  "
+                   f"laden {r['load_s']} s")
+
+
 @bench_app.command("batch")
 def bench_batch_command(
     top: int = typer.Option(20, "--top", "-k", min=1),

@@ -17,10 +17,18 @@ model_app = typer.Typer(help="Het meertalige taalmodel klaarzetten en controlere
 def index_build(
     force: bool = typer.Option(False, "--force", help="Alles opnieuw bouwen, ook als niets veranderde."),
     as_json: bool = typer.Option(False, "--json", help="Verslag als JSON."),
+    store_only: bool = typer.Option(False, "--store-only", help="Alleen de taxonomie-opslag (genoeg om lexicaal te serveren)."),
 ) -> None:
-    """Bouw model, taxonomie-opslag en indexen uit de datamap (CMATCH_DATA); wat al actueel is, wordt overgeslagen."""
+    """Bouw model, taxonomie-opslag en indexen uit de datamap (CMATCH_DATA); wat al actueel is, wordt overgeslagen.
+    Een onderbroken indexbouw gaat verder waar hij stopte."""
     from cmatch.pipeline import build_all
 
+    if store_only:
+        from indexer.taxonomy.store import ensure_store
+
+        built = ensure_store(get_settings(), force=force, progress=not as_json)
+        print_json({"store_built": built}) if as_json else typer.echo(f"Opslag: {'gebouwd' if built else 'actueel'}.")
+        return
     report = build_all(get_settings(), force=force, progress=not as_json)
     if as_json:
         print_json(report)

@@ -9,19 +9,22 @@ check_app = typer.Typer(help="Controles van de draaiende dienst.", no_args_is_he
 
 
 def _worker_app():
-    """The app factory of each ``--workers`` process."""
-    from api.app import create_app
+    """The app factory of each ``--workers`` process: serves what is built, builds nothing
+    (one background build per process would race for the same files)."""
+    from cmatch.pipeline import serving_app
 
-    return create_app()
+    return serving_app(build=False)
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Adres waarop de server luistert."),
     port: int = typer.Option(8000, help="Poort."),
+    build: bool = typer.Option(True, "--build/--no-build", help="Wat ontbreekt (model, indexen) op de achtergrond bouwen."),
     workers: int = typer.Option(1, "--workers", min=1, max=64,
-                                help="Aantal serverprocessen over dezelfde database."),
+                                help="Aantal serverprocessen over dezelfde database (>1: niets op de achtergrond bouwen)."),
 ) -> None:
-    """Start de API en de webtoepassing (standaard op http://127.0.0.1:8000).
+    """Start de API en de webtoepassing (standaard op http://127.0.0.1:8000): meteen lexicaal als
+    het taalmodel of de indexen nog ontbreken, die dan op de achtergrond gebouwd worden.
 
     Weigert te starten zonder geheime pseudoniemzout (``CMATCH_PSEUDONYM_SALT``) buiten
     ontwikkelmodus (``CMATCH_DEV=1``, wat ``make run`` zet)."""
@@ -40,9 +43,9 @@ def serve(
         uvicorn.run("cmatch.commands.serve:_worker_app", factory=True, host=host, port=port, workers=workers,
                     log_level="info", log_config=LOG_CONFIG)
         return
-    from api.app import create_app
+    from cmatch.pipeline import serving_app
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", log_config=LOG_CONFIG)
+    uvicorn.run(serving_app(build=build), host=host, port=port, log_level="info", log_config=LOG_CONFIG)
 
 
 @check_app.command("api")

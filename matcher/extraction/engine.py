@@ -256,7 +256,7 @@ class ExtractionEngine:
                 if us <= ms and me <= ue:
                     lex_by_unit[(us, ue)].add(self.item_to_concept.get(item_id, item_id))
 
-        if units:
+        if units and not self.settings.lexical_only:   # lexical stage: no model or label index yet
             vectors = self._encoder.get().encode_queries([text[a:b] for a, b, _ in units])
             vectors = self._adapt(vectors)
             index = self._indexes.get().competences

@@ -73,7 +73,8 @@ class OccupationNormaliser:
                     extra.extend((label, code) for label in labels_of.get(uri, []))
             self._calibration = Calibration.load(self.settings.var_dir / "model" / "calibration.json")
             self._ranker = HybridRanker(
-                [r[2] for r in rows], cache=EmbeddingCache(self.settings, self._encoder, self._indexes), mode="hybrid",
+                [r[2] for r in rows], cache=EmbeddingCache(self.settings, self._encoder, self._indexes),
+                mode="lexical" if self.settings.lexical_only else "hybrid",
                 groups=[r[0] for r in rows], extra=extra, text_langs=[r[1] for r in rows],
                 adapter=load_adapter(self.settings))
             return self._ranker

@@ -108,6 +108,8 @@ class TaxonomySearch:
 
     # ----------------------------------------------------------- competences
     def competences(self, text: str, top: int = 10, sources: tuple[str, ...] = ("competent", "esco")) -> list[CompetenceHit]:
+        if self.indexes is None:   # lexical stage (api/readiness.py): the label index is still being built
+            raise FileNotFoundError("competence search needs the label index")
         vector = self.encode_query(text)
         hits: list[LabelHit] = []
         for source in sources:
