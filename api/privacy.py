@@ -24,8 +24,9 @@ def forget_portfolios(svc: Components, pids: Sequence[str]) -> int:
     for path in (svc.settings.var_dir / "match").glob("engine-*.pkl*"):
         path.unlink(missing_ok=True)
         removed += 1
-    if "matcher" in svc.__dict__:   # only a loaded engine holds counts in memory
+    if "matcher" in svc.__dict__:   # only a loaded engine holds counts and rows in memory
         svc.matcher.exposure.forget(list(pids))
+        svc.matcher.refresh(wait=True)   # the served index drops the person now, not after a background build
     return removed
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 
+from api.match_refresh import ServingMatcher
 from indexer.label_index import IndexSet
 from indexer.lazy import Lazy
 from indexer.model.encoder import Encoder, load_encoder
@@ -111,8 +112,15 @@ class Components:
 
     @cached_property
     def matcher(self) -> MatchEngine:
-        return MatchEngine(self.match_taxonomy, self.vacancies, near_loader=self.near_table,
-                           exposure=ExposureTracker(self.vacancies), cache_dir=self.settings.var_dir / "match")
+        """The served engine (:mod:`api.match_refresh`): after a write it is rebuilt in the
+        background while the previous one answers (``settings.match_refresh``)."""
+        exposure = ExposureTracker(self.vacancies)
+
+        def make(repo, previous):
+            return MatchEngine(self.match_taxonomy, repo, near=previous.near if previous else None,
+                               near_loader=self.near_table, exposure=exposure, cache_dir=self.settings.var_dir / "match",
+                               pseudonym_salt=self.settings.pseudonym_salt)
+        return ServingMatcher(self.vacancies, make, sync=self.settings.match_refresh == "sync")  # type: ignore[return-value]
 
     @cached_property
     def vacancy_index(self) -> VacancyIndex:

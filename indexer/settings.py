@@ -27,6 +27,7 @@ variable                   meaning (default)
 ``CMATCH_RETENTION_DAYS``  inactive portfolios older than this are purged (365; 0: never)
 ``CMATCH_ALLOWED_HOSTS``   comma-separated Host names the API answers (``127.0.0.1,localhost,testserver``)
 ``CMATCH_RATE_LIMIT``      requests per second per client and per account, 0: off (20; burst 10x)
+``CMATCH_MATCH_REFRESH``   ``background``: after a write the API rebuilds the match index off the request path; ``sync`` (background)
 ``CMATCH_LOG``             log level of the command line (WARNING)
 =========================  ==========================================================
 """
@@ -98,6 +99,7 @@ class Settings:
     retention_days: int = 365
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
     rate_limit_per_s: float = 20.0
+    match_refresh: str = "background"
     log_level: str = "WARNING"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -129,6 +131,7 @@ class Settings:
             allowed_hosts=tuple(h.strip().lower() for h in (os.environ.get("CMATCH_ALLOWED_HOSTS")
                                                             or "127.0.0.1,localhost,testserver").split(",") if h.strip()),
             rate_limit_per_s=float(os.environ.get("CMATCH_RATE_LIMIT") or "20"),
+            match_refresh=(os.environ.get("CMATCH_MATCH_REFRESH") or "background").strip().lower(),
             log_level=os.environ.get("CMATCH_LOG", "WARNING"),
         )
 

@@ -57,9 +57,10 @@ def mini_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> 
     root = tmp_path_factory.mktemp("mini")
     data = write_data_dir(root / "data")
     base = Settings.from_env()
-    # dev mode (the public pseudonym salt is fine here) and no rate limits: tests set both explicitly
+    # dev mode (the public pseudonym salt is fine here), no rate limits, and the match index
+    # rebuilt in the request (tests read their own writes): tests set all three explicitly
     return dataclasses.replace(base, data_dir=data, var_dir=root / "var", model=str(model_dir), dev_mode=True,
-                               rate_limit_per_s=0)
+                               rate_limit_per_s=0, match_refresh="sync")
 
 
 @pytest.fixture(scope="session")

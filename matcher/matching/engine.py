@@ -272,6 +272,7 @@ class MatchEngine:
         if explain and rows:
             vacancies = {v.id: v for v in self.repo.get_vacancies([self.vac.ids[r] for r in rows])}
             cache: dict = {}
+            rows = [r for r in rows if self.vac.ids[r] in vacancies]   # deleted since the index was built
             for rank, r in enumerate(rows, 1):
                 v = vacancies[self.vac.ids[r]]
                 res = self._explain(rank, scored.score[r], f, r, scored, opts, portfolio, v, credits, None)
@@ -334,6 +335,7 @@ class MatchEngine:
         portfolios = {p.id: p for p in self.repo.get_portfolios([self.port.ids[r] for r in rows])}
         results = []
         cache_by_person: dict = {}
+        rows = [r for r in rows if self.port.ids[r] in portfolios]   # deleted since the index was built
         for rank, r in enumerate(rows, 1):
             p = portfolios[self.port.ids[r]]
             credits = expand(p, self.near)
