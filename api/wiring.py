@@ -70,14 +70,14 @@ class Components:
 
     @cached_property
     def search(self) -> TaxonomySearch:
+        if self.settings.lexical_only:   # store only: occupation search through the lexical normaliser
+            return TaxonomySearch(self.store, None, None, self.normaliser)
         return TaxonomySearch(self.store, self.indexes, self.encoder, self.normaliser)
 
     @cached_property
     def suggest(self) -> CompetenceSuggest:
         return CompetenceSuggest(self.match_taxonomy, self.store, Lazy(lambda: self.search))
 
-        if self.settings.lexical_only:   # store only: occupation search through the lexical normaliser
-            return TaxonomySearch(self.store, None, None, self.normaliser)
     @cached_property
     def extractor(self) -> CompetenceExtractor:
         return CompetenceExtractor(self.store, self.settings, self.encoder_handle, self.indexes_handle)

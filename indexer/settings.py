@@ -146,10 +146,10 @@ class Settings:
     @property
     def store_path(self) -> Path:
         return self.var_dir / "store" / "taxonomy.sqlite"
+
     @property
     def cache_dir(self) -> Path:
         return self.var_dir / "cache"
-
 
     @property
     def index_dir(self) -> Path:
