@@ -11,6 +11,7 @@ import logging
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import JSONResponse
 
 from indexer.jsonable import to_plain
 from api.wiring import Components
@@ -19,6 +20,7 @@ from api import schemas
 from api.errors import ApiError
 from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS
 from api.routes_common import not_found, portfolio_from_body, components, vacancy_from_body
+from api.jobs import is_large, registry, router as jobs_router
 from api.auth import Principal, current_user, may_write_vacancy, portfolio_access, readable_portfolio, roles
 
 router = APIRouter(prefix="/api/v1", tags=["vacatures en portfolio's"])
@@ -268,14 +270,30 @@ def _import(svc: Components, kind: Literal["vacancies", "portfolios"], records: 
             "updated": up.updated, "unchanged": up.unchanged, "rejected": rejected}
 
 
-@router.post("/vacancies/import", response_model=schemas.ImportOut)
+_JOB_RESPONSE = {202: {"description": "Groot: loopt als achtergrondjob; volg `status_url` (GET /api/v1/jobs/{id})."}}
+
+
+def _as_job(svc: Components, user: Principal, kind: str, work) -> JSONResponse:
+    job = registry(svc).submit(f"import:{kind}", user.name, work)
+    return JSONResponse({"job_id": job["id"], "status": job["status"], "status_url": f"/api/v1/jobs/{job['id']}"},
+                        status_code=202, headers={"Location": f"/api/v1/jobs/{job['id']}"})
+
+
+@router.post("/vacancies/import", response_model=schemas.ImportOut, responses=_JOB_RESPONSE)
 def import_vacancies(body: schemas.ImportIn, svc: Components = Depends(components),
-                     user: Principal = Depends(roles("employer"))) -> dict:
-    """Vacatures in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
+                     user: Principal = Depends(roles("employer"))):
+    """Vacatures in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden.
+    Meer dan 200 records: 202 met een job-id (achtergrondjob)."""
+    if is_large("vacancies", body.records):
+        return _as_job(svc, user, "vacancies", lambda: _import_vacancies(svc, user, body.records))
+    return _import_vacancies(svc, user, body.records)
+
+
+def _import_vacancies(svc: Components, user: Principal, records: list[dict]) -> dict:
     if user.is_admin:
-        return _import(svc, "vacancies", body.records)
+        return _import(svc, "vacancies", records)
     own, foreign = [], []
-    for i, r in enumerate(body.records):
+    for i, r in enumerate(records):
         rid = r.get("id") if isinstance(r, dict) else None
         if isinstance(rid, str) and not may_write_vacancy(svc, user, rid):
             foreign.append({"index": i, "id": rid, "reasons": ["niet van jouw organisatie"]})
@@ -293,8 +311,14 @@ def import_vacancies(body: schemas.ImportIn, svc: Components = Depends(component
     return out
 
 
-@router.post("/portfolios/import", response_model=schemas.ImportOut)
+@router.post("/portfolios/import", response_model=schemas.ImportOut, responses=_JOB_RESPONSE)
 def import_portfolios(body: schemas.ImportIn, svc: Components = Depends(components),
-                      user: Principal = Depends(roles("admin"))) -> dict:
-    """Portfolio's in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden."""
+                      user: Principal = Depends(roles("admin"))):
+    """Portfolio's in bulk (elk record zoals een JSONL-regel); upsert per id, geweigerde records met reden.
+    Meer dan 200 records of meer dan 3 cv-teksten (extractie): 202 met een job-id."""
+    if is_large("portfolios", body.records):
+        return _as_job(svc, user, "portfolios", lambda: _import(svc, "portfolios", body.records))
     return _import(svc, "portfolios", body.records)
+
+
+router.include_router(jobs_router)   # GET /api/v1/jobs/{job_id}: the status of a large import

@@ -75,6 +75,7 @@ RULES = {
     ("post", "/api/v1/portfolios/import"): (
         {"admin"}, lambda: ("/api/v1/portfolios/import", {"records": [{**PORT, "id": _new("P-IMP")}]})),
     ("get", "/api/v1/me/export"): (SIGNED_IN, lambda: ("/api/v1/me/export", None)),
+    ("get", "/api/v1/jobs/{job_id}"): (SIGNED_IN, None),  # the submitter or admin: tests/test_api_jobs.py
     ("delete", "/api/v1/me"): (SIGNED_IN, None),  # erases the caller: tests/test_privacy.py
 }
 
