@@ -6,6 +6,7 @@ accepted, and an import reports every rejected record with its index and reasons
 """
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 from typing import Literal
@@ -61,12 +62,27 @@ def _page(it, offset: int, limit: int) -> list:
 
 
 # ---------------------------------------------------------------------- vacancies
+def After():  # noqa: N802 — a fresh FieldInfo per route
+    return Query(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
+                 description="Keyset-paginering: de records na deze id (gebruik 'next_after' van de vorige pagina).")
+
+
+def _next_after(items: list[dict], limit: int) -> str | None:
+    return items[-1]["id"] if len(items) == limit else None
+
+
 @router.get("/vacancies", response_model=schemas.RecordList)
 def list_vacancies(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200),
-                   svc: Components = Depends(components)) -> dict:
-    """Opgeslagen vacatures (samenvatting), gesorteerd op id."""
-    items = [_vacancy_item(v) for v in _page(svc.vacancies.iter_vacancies(), offset, limit)]
-    return {"total": svc.vacancies.count_vacancies(), "offset": offset, "limit": limit, "items": items}
+                   after: str | None = After(), svc: Components = Depends(components)) -> dict:
+    """Opgeslagen vacatures (samenvatting), gesorteerd op id; volgende pagina met ``after=next_after``."""
+    repo = svc.vacancies
+    if after is not None:
+        offset = 0
+        items = [_vacancy_item(v) for v in repo.get_vacancies(repo.page_ids("vacancies", after, limit))]
+    else:
+        items = [_vacancy_item(v) for v in _page(repo.iter_vacancies(), offset, limit)]
+    return {"total": repo.count_vacancies(), "offset": offset, "limit": limit, "items": items,
+            "next_after": _next_after(items, limit)}
 
 
 def _index_changes(svc: Components) -> None:
@@ -146,16 +162,24 @@ def _visible_portfolio_ids(svc: Components, user: Principal) -> list[str] | None
 
 @router.get("/portfolios", response_model=schemas.RecordList)
 def list_portfolios(offset: int = Query(0, ge=0, le=1_000_000), limit: int = Query(20, ge=1, le=200),
-                    svc: Components = Depends(components), user: Principal = Depends(current_user)) -> dict:
-    """De portfolio's die je mag zien (eigen, met toestemming, of alle voor admin), gesorteerd op id."""
+                    after: str | None = After(), svc: Components = Depends(components),
+                    user: Principal = Depends(current_user)) -> dict:
+    """De portfolio's die je mag zien (eigen, met toestemming, of alle voor admin), gesorteerd op id;
+    volgende pagina met ``after=next_after``."""
+    repo = svc.vacancies
     ids = _visible_portfolio_ids(svc, user)
+    if after is not None:
+        offset = 0
     if ids is None:
-        items = [_portfolio_item(svc, p) for p in _page(svc.vacancies.iter_portfolios(), offset, limit)]
-        total = svc.vacancies.count_portfolios()
+        page = repo.page_ids("portfolios", after, limit) if after is not None else None
+        items = [_portfolio_item(svc, p) for p in
+                 (repo.get_portfolios(page) if page is not None else _page(repo.iter_portfolios(), offset, limit))]
+        total = repo.count_portfolios()
     else:
-        items = [_portfolio_item(svc, p) for p in svc.vacancies.get_portfolios(ids[offset:offset + limit])]
+        start = bisect.bisect_right(ids, after) if after is not None else offset
+        items = [_portfolio_item(svc, p) for p in repo.get_portfolios(ids[start:start + limit])]
         total = len(ids)
-    return {"total": total, "offset": offset, "limit": limit, "items": items}
+    return {"total": total, "offset": offset, "limit": limit, "items": items, "next_after": _next_after(items, limit)}
 
 
 def _save_portfolio(svc: Components, user: Principal, p) -> None:

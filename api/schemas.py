@@ -364,6 +364,7 @@ class RecordList(BaseModel):
     offset: int
     limit: int
     items: list[dict[str, Any]]
+    next_after: str | None = Field(None, description="Id voor de volgende pagina (?after=…); leeg op de laatste.")
 
 
 class RejectedOut(BaseModel):

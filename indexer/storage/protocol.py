@@ -162,6 +162,13 @@ class _DocumentReads:
     def iter_portfolios(self) -> Iterator[Portfolio]:
         return self._iter("portfolios", portfolio_from_dict)
 
+    def page_ids(self, kind: str, after: str = "", limit: int = 20) -> list[str]:
+        """Keyset pagination: the next ``limit`` ids after ``after``, in id order (an index seek, whatever the page)."""
+        table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]
+        ph = getattr(self, "_ph", "?")
+        return [r[0] for r in self.con.execute(f"SELECT id FROM {table} WHERE id > {ph} ORDER BY id LIMIT {ph}",
+                                               (after, int(limit))).fetchall()]
+
     def count_vacancies(self) -> int:
         return self.con.execute("SELECT COUNT(*) FROM vacancies").fetchone()[0]
 
