@@ -36,8 +36,28 @@ class ApiError(Exception):
         self.status, self.message, self.details, self.code = status, message, details or [], code
 
 
+#: Error bodies are capped: at most this many details, each string this long (a huge or deeply
+#: wrong request cannot make an error answer large, nor echo its input back).
+MAX_ERROR_DETAILS = 50
+MAX_ERROR_TEXT = 300
+
+
+def _clip(value):
+    if isinstance(value, str):
+        return value if len(value) <= MAX_ERROR_TEXT else value[:MAX_ERROR_TEXT] + "…"
+    if isinstance(value, list):
+        return [_clip(v) for v in value[:20]]
+    if isinstance(value, dict):
+        return {k: _clip(v) for k, v in list(value.items())[:20]}
+    return value
+
+
 def error_body(status: int, message: str, details: list[dict] | None = None, code: str | None = None) -> dict:
-    return {"error": {"code": code or _CODES.get(status, "error"), "message": message, "details": details or []}}
+    details = details or []
+    capped = [_clip(d) for d in details[:MAX_ERROR_DETAILS]]
+    if len(details) > MAX_ERROR_DETAILS:
+        capped.append({"loc": [], "msg": f"en nog {len(details) - MAX_ERROR_DETAILS} fouten", "type": "truncated"})
+    return {"error": {"code": code or _CODES.get(status, "error"), "message": _clip(message), "details": capped}}
 
 
 def error_response(status: int, message: str, details: list[dict] | None = None, code: str | None = None) -> JSONResponse:

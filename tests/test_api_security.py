@@ -118,3 +118,19 @@ def test_docs_get_their_own_policy(mini_services, tmp_path, path) -> None:
     with client:
         r = client.get(path)
         assert r.status_code == 200 and "'unsafe-inline'" in r.headers["content-security-policy"]
+
+
+def test_error_bodies_are_capped() -> None:
+    from api.errors import MAX_ERROR_DETAILS, MAX_ERROR_TEXT, error_body
+
+    body = error_body(422, "x" * 5000, [{"loc": ["body", "k" * 1000], "msg": "m" * 1000, "type": "t"}] * 500)
+    err = body["error"]
+    assert len(err["message"]) <= MAX_ERROR_TEXT + 1 and len(err["details"]) == MAX_ERROR_DETAILS + 1
+    assert len(err["details"][0]["loc"][1]) <= MAX_ERROR_TEXT + 1 and err["details"][-1]["type"] == "truncated"
+
+
+def test_many_invalid_records_give_a_small_error(mini_services, tmp_path) -> None:
+    svc, client = _client(mini_services, tmp_path)
+    with client:
+        r = client.post("/api/v1/match/vacancies", json={"portfolio": {"competences": [{"id": 5, "x" * 500: 1}] * 400}})
+        assert r.status_code == 422 and len(r.content) < 40_000
