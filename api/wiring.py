@@ -17,6 +17,7 @@ from api.match_refresh import ServingMatcher
 from indexer.label_index import IndexSet
 from indexer.lazy import Lazy
 from indexer.model.encoder import Encoder, load_encoder
+from indexer.retrieval import Retrieval
 from indexer.settings import Settings, get_settings
 from indexer.storage.factory import open_repository
 from indexer.storage.protocol import VacancyRepository
@@ -54,6 +55,10 @@ class Components:
     def store(self) -> TaxonomyStore:
         return TaxonomyStore(self.settings.store_path)
 
+    @cached_property
+    def retrieval(self) -> Retrieval:
+        return Retrieval(self.store, self.settings, self.encoder_handle, self.indexes_handle)
+
     @property
     def indexes(self) -> IndexSet:
         """The active label indexes (``FileNotFoundError`` before ``cmatch index build``)."""
@@ -66,7 +71,7 @@ class Components:
     # ------------------------------------------------------------ search and text
     @cached_property
     def normaliser(self) -> OccupationNormaliser:
-        return OccupationNormaliser(self.store, self.settings, self.encoder_handle, self.indexes_handle)
+        return OccupationNormaliser(self.retrieval)
 
     @cached_property
     def search(self) -> TaxonomySearch:
@@ -80,7 +85,7 @@ class Components:
 
     @cached_property
     def extractor(self) -> CompetenceExtractor:
-        return CompetenceExtractor(self.store, self.settings, self.encoder_handle, self.indexes_handle)
+        return CompetenceExtractor(self.retrieval)
 
     # ------------------------------------------------------------ records and matching
     @cached_property

@@ -66,7 +66,7 @@ def train_adapter(settings: Settings | None = None, *, progress: bool = True, hp
     ensure_store(settings, progress=progress)
     components = Components(settings)
     pairs, counts = build_pairs(components.store, random.Random(SEED), hp["max_pairs"])
-    cache = EmbeddingCache(settings, components.encoder_handle, components.indexes_handle)
+    cache = EmbeddingCache(components.retrieval)
     Q = cache.queries([p[0] for p in pairs], progress=progress)
     P = cache.passages([p[1] for p in pairs], progress=progress)
     concepts = {c: i for i, c in enumerate(dict.fromkeys(p[2] for p in pairs))}

@@ -32,7 +32,7 @@ def evaluate_jobbert(path: Path, services, *, mode: str = "hybrid", adapter="aut
         from indexer.model.adapter import load_adapter
 
         adapter = load_adapter(services.settings) if mode != "lexical" else None
-    cache = EmbeddingCache(services.settings, services.encoder_handle, services.indexes_handle) if mode != "lexical" else None
+    cache = EmbeddingCache(services.retrieval) if mode != "lexical" else None
     ranker = HybridRanker(texts, cache=cache, lang=lang, mode=mode, groups=groups, adapter=adapter,
                           progress=progress)
     titles = list(dict.fromkeys(t for t, _ in rows))

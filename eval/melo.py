@@ -69,7 +69,7 @@ def evaluate_melo(folder: Path, services, *, mode: str = "hybrid", expand: bool 
         from indexer.model.adapter import load_adapter
 
         adapter = load_adapter(services.settings) if mode != "lexical" else None
-    cache = EmbeddingCache(services.settings, services.encoder_handle, services.indexes_handle) if mode != "lexical" else None
+    cache = EmbeddingCache(services.retrieval) if mode != "lexical" else None
     ranker = HybridRanker(texts, cache=cache, lang=lang, mode=mode, groups=groups, extra=extra,
                           adapter=adapter, progress=progress)
     ranked = ranker.rank([q for _, q in data.queries], k=MAX_RANK, progress=progress)

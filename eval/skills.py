@@ -63,7 +63,7 @@ def evaluate_skills(annotations: Path, labels_path: Path, services, *, mode: str
         from indexer.model.adapter import load_adapter
 
         adapter = load_adapter(services.settings) if mode != "lexical" else None
-    cache = EmbeddingCache(services.settings, services.encoder_handle, services.indexes_handle) if mode != "lexical" else None
+    cache = EmbeddingCache(services.retrieval) if mode != "lexical" else None
     ranker = HybridRanker(labels, cache=cache, lang=lang, mode=mode, groups=groups, extra=extra,
                           adapter=adapter, progress=progress)
     rankings = []

@@ -47,7 +47,7 @@ DEFAULT_PG_DSN = "postgresql://cmatch:cmatch@127.0.0.1:5432/cmatch"
 
 #: Variables that keep Hugging Face libraries offline; set (if unset) before a model loads.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-               "TOKENIZERS_PARALLELISM": "false"}
+               "TOKENIZERS_PARALLELISM": "false", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
 def _env_path(name: str, default: Path) -> Path:

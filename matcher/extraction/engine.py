@@ -31,11 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.label_index import IndexSet
-from indexer.lazy import Lazy
-from indexer.model.encoder import Encoder
-from indexer.settings import Settings
-from indexer.taxonomy.store import TaxonomyStore
+from indexer.retrieval import Retrieval
 
 from matcher.extraction.calibration import Calibration
 from matcher.text import context, cues
@@ -93,11 +89,12 @@ class Concept:
 
 
 class ExtractionEngine:
-    def __init__(self, store: TaxonomyStore, settings: Settings, encoder: Lazy[Encoder], indexes: Lazy[IndexSet]):
-        self.store = store
-        self.settings = settings
-        self._encoder = encoder
-        self._indexes = indexes
+    def __init__(self, retrieval: Retrieval):
+        self.retrieval = retrieval
+        self.store = retrieval.store
+        self.settings = retrieval.settings
+        self._encoder = retrieval.encoder
+        self._indexes = retrieval.indexes
         self._lock = threading.Lock()
         self._ready = False
 

@@ -9,11 +9,7 @@ search) -> fused, calibrated confidence.
 from __future__ import annotations
 
 from indexer.domain import MAX_TEXT_CHARS
-from indexer.label_index import IndexSet
-from indexer.lazy import Lazy
-from indexer.model.encoder import Encoder
-from indexer.settings import Settings
-from indexer.taxonomy.store import TaxonomyStore
+from indexer.retrieval import Retrieval
 from matcher.extraction.engine import ExtractionEngine
 from matcher.extraction.results import KINDS, Extraction
 
@@ -21,14 +17,14 @@ from matcher.extraction.results import KINDS, Extraction
 class CompetenceExtractor:
     """Extract competences and formal requirements from a text.
 
-    >>> ex = CompetenceExtractor(store, settings, encoder, indexes)    # doctest: +SKIP
+    >>> ex = CompetenceExtractor(Retrieval(store, settings, encoder, indexes))  # doctest: +SKIP
     >>> r = ex.extract("Je hebt ervaring met heftrucks. Rijbewijs C is vereist.", kind="vacancy")  # doctest: +SKIP
     >>> [c.label for c in r.competences], [q.value for q in r.requirements]   # doctest: +SKIP
     (['Heftruck besturen'], ['rijbewijs C'])
     """
 
-    def __init__(self, store: TaxonomyStore, settings: Settings, encoder: Lazy[Encoder], indexes: Lazy[IndexSet]):
-        self.engine = ExtractionEngine(store, settings, encoder, indexes)
+    def __init__(self, retrieval: Retrieval):
+        self.engine = ExtractionEngine(retrieval)
 
     def extract(self, text: str, *, kind: str = "free", min_confidence: float | None = None) -> Extraction:
         if not isinstance(text, str):

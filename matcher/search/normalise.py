@@ -7,7 +7,7 @@ index, query through the trained adapter when present) + ``LEXICAL_WEIGHT`` x ch
 cosine of the lemmatised texts; an occupation scores with its best label. ``confidence`` is a
 logistic calibration of that fused score (same calibration as extraction).
 
->>> n = OccupationNormaliser(store, settings, Lazy(lambda: load_encoder(settings)), indexes)  # doctest: +SKIP
+>>> n = OccupationNormaliser(Retrieval(store, settings, encoder, indexes))  # doctest: +SKIP
 >>> [h.label for h in n.normalise("heftruckchauffeur", top=2)]   # doctest: +SKIP
 ['Heftruckchauffeur', 'heftruckbestuurder']
 """
@@ -16,11 +16,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from indexer.label_index import IndexSet
-from indexer.lazy import Lazy
-from indexer.model.encoder import Encoder
-from indexer.settings import Settings
-from indexer.taxonomy.store import TaxonomyStore
+from indexer.retrieval import Retrieval
 from matcher.text.cues import detect_language
 
 MAX_QUERY_CHARS = 500
@@ -41,11 +37,12 @@ class NormalisedOccupation:
 
 
 class OccupationNormaliser:
-    def __init__(self, store: TaxonomyStore, settings: Settings, encoder: Lazy[Encoder], indexes: Lazy[IndexSet]):
-        self.store = store
-        self.settings = settings
-        self._encoder = encoder
-        self._indexes = indexes
+    def __init__(self, retrieval: Retrieval):
+        self.retrieval = retrieval
+        self.store = retrieval.store
+        self.settings = retrieval.settings
+        self._encoder = retrieval.encoder
+        self._indexes = retrieval.indexes
         self._lock = threading.Lock()
         self._ranker = None
 
@@ -73,7 +70,7 @@ class OccupationNormaliser:
                     extra.extend((label, code) for label in labels_of.get(uri, []))
             self._calibration = Calibration.load(self.settings.var_dir / "model" / "calibration.json")
             self._ranker = HybridRanker(
-                [r[2] for r in rows], cache=EmbeddingCache(self.settings, self._encoder, self._indexes),
+                [r[2] for r in rows], cache=EmbeddingCache(self.retrieval),
                 mode="lexical" if self.settings.lexical_only else "hybrid",
                 groups=[r[0] for r in rows], extra=extra, text_langs=[r[1] for r in rows],
                 adapter=load_adapter(self.settings))

@@ -21,10 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.label_index import IndexSet
-from indexer.lazy import Lazy
 from indexer.model.encoder import Encoder
-from indexer.settings import Settings
+from indexer.retrieval import Retrieval
 from matcher.text.lexical import CharNgramIndex, normalise, simple_normalise
 
 log = logging.getLogger(__name__)
@@ -43,12 +41,11 @@ SMALL_BATCH = 64
 class EmbeddingCache:
     """Vectors for many texts, computed once per model."""
 
-    def __init__(self, settings: Settings, encoder: Lazy[Encoder], indexes: Lazy[IndexSet] | None = None, *,
-                 use_index: bool = True):
-        self.settings = settings
-        self._encoder = encoder
-        self._indexes = indexes
-        self.use_index = use_index and indexes is not None
+    def __init__(self, retrieval: Retrieval, *, use_index: bool = True):
+        self.settings = retrieval.settings
+        self._encoder = retrieval.encoder
+        self._indexes = retrieval.indexes
+        self.use_index = use_index
         self._index_map: dict[str, tuple[object, int]] | None = None
         self._model_id: str | None = None
         self._stores: dict[str, tuple[dict[str, int], np.ndarray]] = {}
