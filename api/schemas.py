@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS
+from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS, Portfolio, Vacancy
 from matcher.ingest import PortfolioIn, VacancyIn
 from matcher.matching.factors import Option, option_specs
 
@@ -396,82 +396,7 @@ class CompetenceSuggestList(BaseModel):
 
 
 # ====================================================================== stored records (as the matcher keeps them)
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class EvidenceRecord(_Record):
-    source: str
-    text: str = ""
-    start: int | None = None
-    end: int | None = None
-    confirmed_by: str | None = None
-    date: str | None = None
-
-
-class LocationRecord(_Record):
-    municipality: str = ""
-    postcode: str = ""
-    province: str = ""
-    region: str = ""
-    lat: float | None = None
-    lon: float | None = None
-    precision: str = ""
-
-
-class LanguageRecord(_Record):
-    code: str
-    level: str
-
-
-class VacancyCompetenceRecord(_Record):
-    competence_id: str
-    importance: str
-    label: str = ""
-    weight: float = 1.0
-    level: str | None = None
-    evidence: list[EvidenceRecord] = Field(default_factory=list)
-
-
-class PortfolioCompetenceRecord(_Record):
-    competence_id: str
-    label: str = ""
-    evidence: list[EvidenceRecord] = Field(default_factory=list)
-
-
-class VacancyRecord(_Record):
-    """A stored vacancy (``indexer.domain.Vacancy``): ids resolved, aliases normalised, place completed."""
-
-    id: str
-    title: str
-    employer: str = ""
-    text: str = ""
-    occupation_codes: list[str] = Field(default_factory=list)
-    competences: list[VacancyCompetenceRecord] = Field(default_factory=list)
-    location: LocationRecord = Field(default_factory=LocationRecord)
-    regimes: list[str] = Field(default_factory=list)
-    contract_type: str = ""
-    driving_licence: str | None = None
-    languages: list[LanguageRecord] = Field(default_factory=list)
-    diplomas: list[str] = Field(default_factory=list)
-    remote: bool = False
-    synthetic: bool = False
-    extra: dict[str, Any] = Field(default_factory=dict)
-
-
-class PortfolioRecord(_Record):
-    """A stored portfolio (``indexer.domain.Portfolio``); ``personal`` is never used for scoring."""
-
-    id: str
-    competences: list[PortfolioCompetenceRecord] = Field(default_factory=list)
-    preferred_occupations: list[str] = Field(default_factory=list)
-    location: LocationRecord = Field(default_factory=LocationRecord)
-    max_distance_km: float | None = None
-    regimes: list[str] = Field(default_factory=list)
-    contract_types: list[str] = Field(default_factory=list)
-    driving_licences: list[str] = Field(default_factory=list)
-    languages: list[LanguageRecord] = Field(default_factory=list)
-    personal: dict[str, Any] = Field(default_factory=dict)
-    synthetic: bool = False
-    extra: dict[str, Any] = Field(default_factory=dict)
-    preferences: dict[str, Any] = Field(default_factory=dict, description="Wensen die score-factoren lezen, bv. telewerk.")
+#: A stored record is the domain dataclass itself: ids resolved, aliases normalised, place completed;
+#: FastAPI documents it from its fields, so the API cannot drift from what the store keeps.
+VacancyRecord = Vacancy
+PortfolioRecord = Portfolio

@@ -39,10 +39,6 @@ class NormalisedOccupation:
 class OccupationNormaliser:
     def __init__(self, retrieval: Retrieval):
         self.retrieval = retrieval
-        self.store = retrieval.store
-        self.settings = retrieval.settings
-        self._encoder = retrieval.encoder
-        self._indexes = retrieval.indexes
         self._lock = threading.Lock()
         self._ranker = None
 
@@ -55,7 +51,7 @@ class OccupationNormaliser:
             from matcher.extraction.calibration import Calibration
             from matcher.search.ranking import EmbeddingCache, HybridRanker
 
-            store = self.store
+            store = self.retrieval.store
             rows = list(store.occupation_labels())
             self._rows = rows
             self._source = {o.id: o.source for o in store.occupations()}
@@ -68,12 +64,12 @@ class OccupationNormaliser:
             for code, uri, rel in store.con.execute("SELECT competent_code, esco_uri, relation FROM occupation_map"):
                 if rel in ("exactMatch", "closeMatch"):
                     extra.extend((label, code) for label in labels_of.get(uri, []))
-            self._calibration = Calibration.load(self.settings.var_dir / "model" / "calibration.json")
+            self._calibration = Calibration.load(self.retrieval.settings.var_dir / "model" / "calibration.json")
             self._ranker = HybridRanker(
                 [r[2] for r in rows], cache=EmbeddingCache(self.retrieval),
-                mode="lexical" if self.settings.lexical_only else "hybrid",
+                mode="lexical" if self.retrieval.settings.lexical_only else "hybrid",
                 groups=[r[0] for r in rows], extra=extra, text_langs=[r[1] for r in rows],
-                adapter=load_adapter(self.settings))
+                adapter=load_adapter(self.retrieval.settings))
             return self._ranker
 
     def warm(self) -> None:
@@ -101,7 +97,7 @@ class OccupationNormaliser:
             src = self._source.get(item_id)
             if src in per_source and len(per_source[src]) < top:
                 per_source[src].append((item_id, score, label, l_lang, i))
-        store = self.store
+        store = self.retrieval.store
         out: list[NormalisedOccupation] = []
         chosen = [h for hits in per_source.values() for h in hits]
         dense, lex = ranker.components(text.strip(), [h[4] for h in chosen]) if chosen else ([], [])
