@@ -1,7 +1,7 @@
 """Pydantic request and response models: the API's typed boundary."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
@@ -122,50 +122,48 @@ MatchOptionsIn = create_model("MatchOptionsIn", __config__=ConfigDict(extra="for
                               **{o.name: _option_field(o) for o in option_specs() if o.api})
 
 
-def _exactly_one(obj, a: str, b: str):
-    if (getattr(obj, a) is None) == (getattr(obj, b) is None):
-        raise ValueError(f"geef ofwel '{a}' ofwel '{b}'")
-    return obj
+class _InlineOrStored(BaseModel):
+    """A request about one record, given inline or by the id of a stored one (exactly one of the two)."""
 
-
-class MatchVacanciesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    one_of: ClassVar[tuple[str, str]]
 
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        inline, stored = self.one_of
+        if (getattr(self, inline) is None) == (getattr(self, stored) is None):
+            raise ValueError(f"geef ofwel '{inline}' ofwel '{stored}'")
+        return self
+
+
+_PORTFOLIO_ID = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
+                      description="Of: de id van een opgeslagen portfolio.")
+
+
+class MatchVacanciesIn(_InlineOrStored):
+    one_of = ("portfolio", "portfolio_id")
     portfolio: PortfolioBody | None = Field(None, description="Het portfolio zelf (niet opgeslagen).")
-    portfolio_id: str | None = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN, description="Of: de id van een opgeslagen portfolio.")
+    portfolio_id: str | None = _PORTFOLIO_ID
     top: int = Field(10, ge=1, le=100)
     options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
 
-    @model_validator(mode="after")
-    def _one(self):
-        return _exactly_one(self, "portfolio", "portfolio_id")
 
-
-class MatchCandidatesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MatchCandidatesIn(_InlineOrStored):
+    one_of = ("vacancy", "vacancy_id")
     vacancy: VacancyDraftBody | None = Field(None, description="De vacature zelf (niet opgeslagen).")
-    vacancy_id: str | None = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN, description="Of: de id van een opgeslagen vacature.")
+    vacancy_id: str | None = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
+                                   description="Of: de id van een opgeslagen vacature.")
     top: int = Field(10, ge=1, le=100)
     options: MatchOptionsIn = Field(default_factory=MatchOptionsIn)
 
-    @model_validator(mode="after")
-    def _one(self):
-        return _exactly_one(self, "vacancy", "vacancy_id")
 
-
-class OrientationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OrientationIn(_InlineOrStored):
+    one_of = ("portfolio", "portfolio_id")
     portfolio: PortfolioBody | None = None
-    portfolio_id: str | None = Field(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN)
+    portfolio_id: str | None = _PORTFOLIO_ID
     top: int = Field(15, ge=1, le=100)
     broader: bool = Field(False, description="Enkel beroepen in andere sectoren.")
     max_missing: int = Field(3, ge=0, le=50, description="Ruimer: hoogstens zoveel ontbrekende essentiële competenties.")
-
-    @model_validator(mode="after")
-    def _one(self):
-        return _exactly_one(self, "portfolio", "portfolio_id")
 
 
 class CheckIn(BaseModel):

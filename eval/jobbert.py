@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from eval import metrics
+from eval.ranking import benchmark_ranker
 from eval.readers import read_jobbert
 
 MAX_RANK = 10
@@ -17,8 +18,6 @@ MAX_RANK = 10
 
 def evaluate_jobbert(path: Path, services, *, mode: str = "hybrid", adapter="auto", alt_labels: bool = True,
                      lang: str = "en", limit: int | None = None, progress: bool = False) -> dict:
-    from matcher.search.ranking import EmbeddingCache, HybridRanker
-
     t0 = time.time()
     rows = read_jobbert(path)
     if limit:
@@ -28,13 +27,8 @@ def evaluate_jobbert(path: Path, services, *, mode: str = "hybrid", adapter="aut
         if item_id.startswith("http") and l_lang == lang and (alt_labels or kind == "preferred"):
             texts.append(label)
             groups.append(item_id)
-    if adapter == "auto":
-        from indexer.model.adapter import load_adapter
-
-        adapter = load_adapter(services.settings) if mode != "lexical" else None
-    cache = EmbeddingCache(services.retrieval) if mode != "lexical" else None
-    ranker = HybridRanker(texts, cache=cache, lang=lang, mode=mode, groups=groups, adapter=adapter,
-                          progress=progress)
+    ranker, _ = benchmark_ranker(texts, services, mode=mode, adapter=adapter, lang=lang, groups=groups,
+                                 progress=progress)
     titles = list(dict.fromkeys(t for t, _ in rows))
     ranked = ranker.rank(titles, k=MAX_RANK * 8, progress=progress)
     by_title = {}
@@ -44,7 +38,7 @@ def evaluate_jobbert(path: Path, services, *, mode: str = "hybrid", adapter="aut
     rankings = [by_title[t] for t, _ in rows]
     gold = [{u} for _, u in rows]
     return {
-        "set": Path(path).name, "mode": mode, "adapter": adapter is not None,
+        "set": Path(path).name, "mode": mode, "adapter": ranker.adapter is not None,
         "mrr": round(metrics.mrr(rankings, gold), 4),
         "acc_1": round(metrics.success(rankings, gold, 1), 4),
         "acc_5": round(metrics.success(rankings, gold, 5), 4),

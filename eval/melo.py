@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from eval import metrics
+from eval.ranking import benchmark_ranker
 from eval.readers import read_melo
 
 MAX_RANK = 100
@@ -57,27 +58,20 @@ def occupation_label_groups(store, texts: list[str], query_lang: str = "nl") -> 
 
 def evaluate_melo(folder: Path, services, *, mode: str = "hybrid", expand: bool = False, adapter="auto",
                   lang: str = "nl", progress: bool = False) -> dict:
-    from matcher.search.ranking import EmbeddingCache, HybridRanker
-
     t0 = time.time()
     data = read_melo(folder)
     texts = [t for _, t in data.corpus]
     groups, extra = (None, ())
     if expand:
         groups, extra = occupation_label_groups(services.store, texts, lang)
-    if adapter == "auto":
-        from indexer.model.adapter import load_adapter
-
-        adapter = load_adapter(services.settings) if mode != "lexical" else None
-    cache = EmbeddingCache(services.retrieval) if mode != "lexical" else None
-    ranker = HybridRanker(texts, cache=cache, lang=lang, mode=mode, groups=groups, extra=extra,
-                          adapter=adapter, progress=progress)
+    ranker, _ = benchmark_ranker(texts, services, mode=mode, adapter=adapter, lang=lang, groups=groups, extra=extra,
+                                 progress=progress)
     ranked = ranker.rank([q for _, q in data.queries], k=MAX_RANK, progress=progress)
     cids = [c for c, _ in data.corpus]
     rankings = [[cids[i] for i, _ in row] for row in ranked]
     gold = [data.relevant[qid] for qid, _ in data.queries]
     return {
-        "set": data.name, "mode": mode, "expand": expand, "adapter": adapter is not None,
+        "set": data.name, "mode": mode, "expand": expand, "adapter": ranker.adapter is not None,
         "mrr": round(metrics.mrr(rankings, gold), 4),
         "map": round(metrics.mean_average_precision(rankings, gold), 4),
         "success_1": round(metrics.success(rankings, gold, 1), 4),

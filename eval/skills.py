@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from eval import metrics
+from eval.ranking import benchmark_ranker
 from eval.readers import read_labels, read_skill_annotations
 
 MAX_RANK = 100
@@ -51,21 +52,14 @@ def sentence_units(sentence: str) -> list[str]:
 
 def evaluate_skills(annotations: Path, labels_path: Path, services, *, mode: str = "hybrid", expand: bool = False,
                     adapter="auto", units: bool = True, lang: str = "en", progress: bool = False) -> dict:
-    from matcher.search.ranking import EmbeddingCache, HybridRanker
-
     t0 = time.time()
     sentences = read_skill_annotations(annotations)
     labels = read_labels(labels_path)
     groups, extra = (None, ())
     if expand:
         groups, extra = skill_label_groups(services.store, labels, lang)
-    if adapter == "auto":
-        from indexer.model.adapter import load_adapter
-
-        adapter = load_adapter(services.settings) if mode != "lexical" else None
-    cache = EmbeddingCache(services.retrieval) if mode != "lexical" else None
-    ranker = HybridRanker(labels, cache=cache, lang=lang, mode=mode, groups=groups, extra=extra,
-                          adapter=adapter, progress=progress)
+    ranker, cache = benchmark_ranker(labels, services, mode=mode, adapter=adapter, lang=lang, groups=groups,
+                                     extra=extra, progress=progress)
     rankings = []
     for s in sentences:
         qs = sentence_units(s.sentence) if units else [s.sentence]
@@ -84,7 +78,7 @@ def evaluate_skills(annotations: Path, labels_path: Path, services, *, mode: str
         rankings.append([labels[i] for i in top])
     gold = [s.labels for s in sentences]
     return {
-        "set": Path(annotations).name, "mode": mode, "expand": expand, "adapter": adapter is not None,
+        "set": Path(annotations).name, "mode": mode, "expand": expand, "adapter": ranker.adapter is not None,
         "rp_5": round(100 * metrics.r_precision_at_k(rankings, gold, 5), 2),
         "rp_10": round(100 * metrics.r_precision_at_k(rankings, gold, 10), 2),
         "mrr": round(metrics.mrr(rankings, gold), 4),
