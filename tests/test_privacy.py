@@ -14,20 +14,15 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.wiring import Components
-from tests.auth_helpers import account_headers
+from tests.auth_helpers import account_headers, backend_client
 from tests.test_store_backends import BACKENDS, pg_url, require_postgres  # noqa: F401 - fixtures
 
 
 @pytest.fixture(params=BACKENDS)
 def world(request, mini_services, tmp_path):
-    s = dataclasses.replace(mini_services.settings, app_db=tmp_path / "app.sqlite", vindex=tmp_path / "vindex",
-                            dev_mode=True)
-    if request.param == "postgres":
-        s = dataclasses.replace(s, store_backend="postgres", pg_dsn=request.getfixturevalue("pg_url"))
-    svc = Components(s, encoder=mini_services.encoder_handle)
-    with TestClient(create_app(svc, warm=False), raise_server_exceptions=False) as c:
-        yield request.param, svc, c, tmp_path
-    svc.vacancies.close()
+    pg = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    with backend_client(request.param, mini_services, tmp_path, pg) as (svc, client):
+        yield request.param, svc, client, tmp_path
 
 
 def _pg_contains(svc, marker: str) -> bool:

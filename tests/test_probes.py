@@ -7,14 +7,9 @@ the next ordinary write still works.
 """
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.wiring import Components
-from tests.auth_helpers import admin_headers
+from tests.auth_helpers import admin_headers, backend_client
 from tests.test_store_backends import BACKENDS, pg_url, require_postgres  # noqa: F401 - fixtures
 
 VAC = {"id": "PROBE-V1", "title": "Heftruckchauffeur (m/v/x)", "occupation_codes": [], "competences": []}
@@ -24,15 +19,10 @@ PORT = {"id": "PROBE-P1", "competences": [], "personal": {"name": "Probe Persoon
 @pytest.fixture(params=BACKENDS)
 def api(request, mini_services, tmp_path):
     """A client over a fresh application store of each backend (the miniature's taxonomy and index)."""
-    s = dataclasses.replace(mini_services.settings, app_db=tmp_path / "app.sqlite", vindex=tmp_path / "vindex",
-                            dev_mode=True)
-    if request.param == "postgres":
-        s = dataclasses.replace(s, store_backend="postgres", pg_dsn=request.getfixturevalue("pg_url"))
-    svc = Components(s, encoder=mini_services.encoder_handle)
-    with TestClient(create_app(svc, warm=False), raise_server_exceptions=False) as c:
-        c.headers.update(admin_headers(svc))
-        yield c
-    svc.vacancies.close()
+    pg = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    with backend_client(request.param, mini_services, tmp_path, pg) as (svc, client):
+        client.headers.update(admin_headers(svc))
+        yield client
 
 
 def _rejected(r, status: int = 422) -> dict:
