@@ -137,9 +137,7 @@ def create_app(app_components: Components | None = None, *, warm: bool = True,
     ) -> schemas.OccupationSearchOut:
         """Competent- en ESCO-beroepen voor een titel, met knelpuntberoep-markering."""
         hits = svc.search.occupations(q.strip() or q, top=top)
-        return schemas.OccupationSearchOut(query=q, results=[
-            schemas.OccupationOut(**{**h.__dict__, "shortage": h.shortage.__dict__ if h.shortage else None},
-                                  is_shortage=h.is_shortage) for h in hits])
+        return schemas.OccupationSearchOut(query=q, results=hits)
 
     @app.get("/api/v1/competences/search", response_model=schemas.CompetenceSearchOut, tags=["taxonomie"])
     def search_competences(
@@ -149,6 +147,6 @@ def create_app(app_components: Components | None = None, *, warm: bool = True,
     ) -> schemas.CompetenceSearchOut:
         """Competent-competenties en ESCO-vaardigheden voor een omschrijving."""
         hits = svc.search.competences(q.strip() or q, top=top)
-        return schemas.CompetenceSearchOut(query=q, results=[schemas.CompetenceOut(**h.__dict__) for h in hits])
+        return schemas.CompetenceSearchOut(query=q, results=hits)
 
     return app

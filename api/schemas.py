@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS, Portfolio, Vacancy
+from matcher.search.taxonomy_search import CompetenceHit, OccupationHit
 from matcher.ingest import PortfolioIn, VacancyIn
 from matcher.matching.factors import Option, option_specs
 
@@ -37,55 +38,14 @@ class Health(BaseModel):
     build: dict | None = Field(None, description="de achtergrondbouw: stap, voortgang, resterende stappen")
 
 
-class Shortage(BaseModel):
-    title: str
-    sector_group: str
-    on_decree_list: bool
-    via: str
-
-
-class Link(BaseModel):
-    id: str
-    relation: str
-    label: str
-
-
-class OccupationOut(BaseModel):
-    id: str
-    source: str
-    code: str
-    label: str
-    score: float
-    matched_label: str
-    matched_lang: str
-    labels: dict[str, str]
-    isco_group: str = ""
-    is_shortage: bool
-    shortage: Shortage | None = None
-    links: list[Link] = Field(default_factory=list)
-    confidence: float | None = Field(None, description="Gekalibreerde kans (0..1) dat dit het bedoelde beroep is.")
-
-
-class CompetenceOut(BaseModel):
-    id: str
-    source: str
-    kind: str
-    label: str
-    score: float
-    matched_label: str
-    matched_lang: str
-    labels: dict[str, str]
-    links: list[Link] = Field(default_factory=list)
-
-
 class OccupationSearchOut(BaseModel):
     query: str
-    results: list[OccupationOut]
+    results: list[OccupationHit]
 
 
 class CompetenceSearchOut(BaseModel):
     query: str
-    results: list[CompetenceOut]
+    results: list[CompetenceHit]
 
 
 # ====================================================================== shared input pieces

@@ -210,5 +210,6 @@ def test_eval_all_end_to_end_on_miniature(mini_services, tmp_path: Path) -> None
     quality = lambda r: {k: v for k, v in report.flatten(r).items()  # noqa: E731
                          if report.direction(k) and not report.is_speed(k)}
     assert quality(r2) == quality(r1)
-    assert r2["comparison"]["worse"] == []
+    # timings (meta.seconds_total) may move on a shared machine; no quality figure may be marked worse
+    assert [w for w in r2["comparison"]["worse"] if not report.is_speed(w["figure"])] == []
     assert "basislijn" in (tmp_path / "b" / "report.md").read_text(encoding="utf-8")

@@ -34,11 +34,11 @@ class OccupationHit:
     isco_group: str = ""
     shortage: ShortageInfo | None = None
     links: list[dict[str, str]] = field(default_factory=list)
-    confidence: float | None = None
+    confidence: float | None = None     # calibrated chance (0..1) that this is the occupation meant
+    is_shortage: bool = False           # set from ``shortage``
 
-    @property
-    def is_shortage(self) -> bool:
-        return self.shortage is not None
+    def __post_init__(self) -> None:
+        self.is_shortage = self.shortage is not None
 
 
 @dataclass
