@@ -98,6 +98,21 @@ def extraction_latency(extractor, runs: int = EXTRACT_RUNS) -> tuple[dict, list[
             "competences": len(r.competences) if r else 0, "requirements": len(r.requirements) if r else 0}, times
 
 
+def short_text_throughput(extractor, calls: int = 200) -> dict:
+    """``texts_per_s``: one extraction call per short text (the lines of :data:`BENCH_VACANCY`
+    with three words or more, cycled to ``calls`` calls), warm, one thread of the caller."""
+    lines = [ln.strip("-• ").strip() for ln in BENCH_VACANCY.splitlines() if len(ln.split()) >= 3]
+    for t in lines[:3]:
+        extractor.extract(t, kind="free")
+    texts = [lines[i % len(lines)] for i in range(calls)]
+    t0 = time.perf_counter()
+    for t in texts:
+        extractor.extract(t, kind="free")
+    dt = time.perf_counter() - t0
+    return {"texts_per_s": round(calls / dt, 1), "short_texts": calls,
+            "short_text_words": round(sum(len(t.split()) for t in texts) / calls, 1)}
+
+
 def encoder_throughput(services, n: int = 256) -> dict:
     labels = []
     for _cid, _lang, label, _kind in services.store.competence_labels():

@@ -101,6 +101,8 @@ class Settings:
     rate_limit_per_s: float = 20.0
     match_refresh: str = "background"
     log_level: str = "WARNING"
+    #: the end-to-end extraction calibration (matcher.extraction.calibration.end_to_end_path)
+    extract_calibration: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -133,6 +135,8 @@ class Settings:
             rate_limit_per_s=float(os.environ.get("CMATCH_RATE_LIMIT") or "20"),
             match_refresh=(os.environ.get("CMATCH_MATCH_REFRESH") or "background").strip().lower(),
             log_level=os.environ.get("CMATCH_LOG", "WARNING"),
+            extract_calibration=Path(os.environ["CMATCH_EXTRACT_CALIBRATION"])
+            if os.environ.get("CMATCH_EXTRACT_CALIBRATION") else None,
         )
 
     @property

@@ -11,7 +11,7 @@ from api.wiring import Components
 from cmatch.output import print_fields, print_json
 from eval.bench_match import bench_match
 from eval.bench_scale import bench_scale
-from eval.speed import extraction_latency
+from eval.speed import extraction_latency, short_text_throughput
 from indexer.settings import get_settings
 
 bench_app = typer.Typer(help="Snelheid meten.", no_args_is_help=True)
@@ -20,10 +20,14 @@ bench_app = typer.Typer(help="Snelheid meten.", no_args_is_help=True)
 @bench_app.command("extract")
 def bench_extract(
     runs: int = typer.Option(30, min=3, help="Aantal gemeten extracties (na opwarmen)."),
+    short_texts: int = typer.Option(200, "--short-texts", min=10, help="Korte teksten, elk in een eigen oproep (texts_per_s)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """p50/p95-latentie (ms) van het extraheren van een Nederlandse vacature van ~300 woorden, warm."""
-    out, _times = extraction_latency(Components.from_env().extractor, runs)
+    """p50/p95-latentie (ms) van het extraheren van een Nederlandse vacature van ~300 woorden, warm,
+    en texts_per_s: één oproep per korte tekst."""
+    extractor = Components.from_env().extractor
+    out, _times = extraction_latency(extractor, runs)
+    out.update(short_text_throughput(extractor, short_texts))
     print_fields(out, as_json)
 
 

@@ -86,6 +86,34 @@ def eval_extract(
     print_fields(res, as_json)
 
 
+@eval_app.command("extract-calibrate")
+def eval_extract_calibrate(
+    gold: Path = typer.Argument(Path("data/gold/extraction"), exists=True, file_okay=False, help="Map met gold-teksten (*.json)."),
+    out: Path = typer.Option(None, "--out", help="Doelbestand (standaard CMATCH_EXTRACT_CALIBRATION of <var>/model/calibration-end-to-end.json)."),
+    min_precision: float = typer.Option(0.85, "--min-precision", min=0.0, max=1.0, help="Precisie die de held-grens op de dev-split moet halen."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Past de end-to-end kalibratie (klopt deze competentie voor deze tekst?) en de held-grens
+    opnieuw aan op de dev-split van de gold-set en schrijft ze weg; de extractie leest ze daarna."""
+    import json
+
+    from eval.extract_gold import fit_extract_calibration
+    from matcher.extraction.calibration import end_to_end_path
+
+    gold = gold / "extraction" if (gold / "extraction").is_dir() else gold
+    svc = Components.from_env()
+    try:
+        res = fit_extract_calibration(gold, svc.extractor, svc.store, min_precision=min_precision, progress=not as_json)
+    except ValueError as exc:
+        _fail(str(exc))
+    target = out or end_to_end_path(svc.settings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
+    summary = {k: v for k, v in res.items() if k != "sweep"}
+    summary["written_to"] = str(target)
+    print_fields(summary, as_json)
+
+
 @eval_app.command("extract-sentences")
 def eval_extract_sentences(
     annotations: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV sentence,span,sub_span,label (TECH/HOUSE)."),

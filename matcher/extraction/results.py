@@ -28,6 +28,8 @@ class ExtractedCompetence:
     status: str = "held"          # "held" (at or above the high-precision cut) | "suggestion" ("klopt dit?")
     label_en: str | None = None
     label_language: str = "nl"    # "en" when no Dutch label exists (an English-only ESCO label)
+    #: the signals behind ``confidence`` (what the end-to-end calibration is fitted on); not in the JSON output
+    evidence: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass

@@ -192,6 +192,12 @@ _LIC_RE, _CERT_RE, _DIPLOMAS_RE = _PATTERNS["licence"], _PATTERNS["certificate"]
 _LANGUAGES = {r["name"]: r["language"] for r in load_csv("language_names.csv")}
 _LANG_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _LANGUAGES), key=len, reverse=True)) + r")\b", re.I)
 _LANGUAGE_CUES = load_json("language_cues.json")
+
+
+def language_names() -> set[str]:
+    """Every language name the requirement reader knows (nl/en/fr, lower case)."""
+    return {name.lower() for name in _LANGUAGES}
+
 # a language word counts as a language requirement only with a language context nearby
 _LANG_CONTEXT = re.compile(_words(_LANGUAGE_CUES["context"]) + r"|\b[ABC][12]\b", re.I)
 _LEVEL = re.compile(r"\b([ABC][12])\b|\b(" + "|".join(_LANGUAGE_CUES["levels"]) + r")\b", re.I)
