@@ -426,11 +426,22 @@ class ImportReport:
     seconds: float = 0.0
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def json_lines(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """``(line number, object, None)`` for every JSON-object line, ``(line number, None, reason)``
+    for every other non-blank line (the Dutch reason a report shows)."""
     with open(path, encoding="utf-8-sig") as fh:
         for no, line in enumerate(fh, 1):
-            if line.strip():
-                yield no, line
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield no, None, f"geen geldige JSON: {exc.msg} (kolom {exc.colno})"
+                continue
+            if isinstance(data, dict):
+                yield no, data, None
+            else:
+                yield no, None, "een regel moet één JSON-object zijn"
 
 
 def import_jsonl(path: Path | str, kind: Literal["vacancies", "portfolios"], repo, resolver: Resolver, *,
@@ -454,15 +465,10 @@ def import_jsonl(path: Path | str, kind: Literal["vacancies", "portfolios"], rep
                 report.rejected.append(Rejected(first_line.get(rid, 0), rid, [why]))
             pending.clear()
 
-    for no, line in _lines(path):
+    for no, data, problem in json_lines(path):
         report.lines += 1
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report.rejected.append(Rejected(no, None, [f"geen geldige JSON: {exc.msg} (kolom {exc.colno})"]))
-            continue
-        if not isinstance(data, dict):
-            report.rejected.append(Rejected(no, None, ["een regel moet één JSON-object zijn"]))
+        if data is None:
+            report.rejected.append(Rejected(no, None, [problem]))
             continue
         if kind == "vacancies":
             obj, errors = vacancy_from_input(data, resolver)

