@@ -104,23 +104,27 @@ def test_ray_two_workers_give_the_same_bytes(batch_settings, single, ray_local, 
 
 
 def test_killing_a_worker_loses_and_duplicates_nothing(batch_settings, single, ray_local, tmp_path) -> None:
-    seen, after, killed = [], [], []
+    import ray
 
-    def kill_once(res, _actors):
+    first, after, killed = [], [], []
+
+    def kill_once(res, actors):
+        """At the first result, kill that worker; 29 shards are still to do, and the one Ray
+        handed the killed actor next can only finish on its restarted process."""
         if killed:
             after.append(res)
             return
-        seen.append(res["pid"])
-        if len(set(seen)) == 2:   # both workers are up; the one that just finished got its next shard
-            os.kill(res["pid"], signal.SIGKILL)
-            killed.append(res["pid"])
+        first.extend(ray.get([a.__ray_call__.remote(lambda _self: os.getpid()) for a in actors]))
+        assert res["pid"] in first
+        os.kill(res["pid"], signal.SIGKILL)
+        killed.append(res["pid"])
 
     report = match_all(batch_settings, tmp_path, top=5, shard_size=2, ray_address=LOCAL, workers=2, on_done=kill_once)
     assert killed, "geen worker gestopt"
     assert (tmp_path / MATCHES_FILE).read_bytes() == single
     shards = [r["shard"] for r in after]
-    assert len(shards) == len(set(shards)) and report.shards == 30
-    restarted = {r["pid"] for r in after} - set(seen)
+    assert len(shards) == len(set(shards)) == 29 and report.shards == 30
+    restarted = {r["pid"] for r in after} - set(first)
     assert restarted, "de gestopte worker werd niet herstart"
     with pytest.raises(ProcessLookupError):
         os.kill(killed[0], 0)
