@@ -101,3 +101,16 @@ def test_one_bad_record_does_not_fail_an_import(api) -> None:
     ports = [{**PORT, "id": "PROBE-PI1"}, {**PORT, "id": "PROBE-PI2", "personal": {"name": "nul\x00"}}]
     out = api.post("/api/v1/portfolios/import", json={"records": ports}).json()
     assert out["accepted"] == 1 and [x["index"] for x in out["rejected"]] == [1]
+
+
+def test_matching_against_an_empty_store_answers_empty_lists(api, mini_services) -> None:
+    """A vacancy checked before any portfolio exists (and the other way round) once answered 500."""
+    tax = mini_services.match_taxonomy
+    code = sorted(tax.profiles)[0]
+    comp = tax.profiles[code][0].competence_id
+    vacancy = {**VAC, "occupation_codes": [code], "competences": [{"id": comp, "importance": "essential"}]}
+    for path, body in [("/api/v1/match/candidates", {"vacancy": vacancy}),
+                       ("/api/v1/match/vacancies", {"portfolio": {**PORT, "competences": [{"id": comp}]}})]:
+        r = api.post(path, json=body)
+        assert r.status_code == 200, (path, r.text[:300])
+        assert r.json()["results"] == []

@@ -167,7 +167,7 @@ class Constraints(Factor):
         contract_v, contract_p = pairs.v("contract"), pairs.p("contract_ok")
         contract_ok = (contract_p == 0) | (contract_v < 0) | (((contract_p >> np.maximum(contract_v, 0)) & 1) == 1)
         lic_v, lic_p = pairs.v("licence"), pairs.p("licences")
-        licence_ok = (lic_v < 0) | lic_p[np.arange(lic_p.shape[0]) if lic_p.shape[0] > 1 else np.zeros_like(lic_v),
+        licence_ok = (lic_v < 0) | lic_p[np.arange(lic_p.shape[0]) if lic_p.shape[0] != 1 else np.zeros_like(lic_v),
                                          np.maximum(lic_v, 0)]
         req_all, have_all = pairs.vacancy["lang_req"], pairs.portfolio["lang_rank"]
         L = max(req_all.shape[1], have_all.shape[1])
