@@ -9,6 +9,8 @@ from indexer.domain import ID_PATTERN, MAX_ID_CHARS, MAX_TEXT_CHARS, Portfolio, 
 from matcher.search.taxonomy_search import CompetenceHit, OccupationHit
 from matcher.ingest import PortfolioIn, VacancyIn
 from matcher.matching.factors import Option, option_specs
+from matcher.matching.scoring import Gap
+from matcher.orientation import OccupationMatch
 
 
 class ErrorDetail(BaseModel):
@@ -187,14 +189,6 @@ class MatchedCompetenceOut(BaseModel):
     vacancy_evidence: list[EvidenceOut] = Field(default_factory=list)
 
 
-class GapOut(BaseModel):
-    competence_id: str
-    label: str
-    importance: str
-    weight: float = 1.0
-    opens_vacancies: int | None = None
-
-
 class FactorLineOut(BaseModel):
     factor: str
     label: str
@@ -218,7 +212,7 @@ class MatchResultOut(BaseModel):
     candidate: dict[str, Any] | None = None
     breakdown: list[FactorLineOut]
     matched: list[MatchedCompetenceOut]
-    gaps: list[GapOut]
+    gaps: list[Gap]
     diplomas_requested: list[dict[str, Any]] = Field(default_factory=list)
     summary: str = ""
 
@@ -235,32 +229,12 @@ class MatchResultSetOut(BaseModel):
     note: str = ""
 
 
-class OccupationMatchOut(BaseModel):
-    rank: int
-    code: str
-    label: str
-    score: float
-    essential_total: int
-    essential_present: int
-    missing_essential: int
-    optional_present: int = 0
-    shortage: dict[str, Any] | None = None
-    sector: str = ""
-    sector_label: str = ""
-    other_sector: bool = False
-    preferred: bool = False
-    matched: list[dict[str, Any]] = Field(default_factory=list)
-    gaps: list[GapOut] = Field(default_factory=list)
-    open_vacancies: int = 0
-    open_vacancies_in_range: int | None = None
-
-
 class OrientationOut(BaseModel):
     portfolio: str
     mode: str
     max_missing: int | None = None
     own_sectors: list[dict[str, Any]] = Field(default_factory=list)
-    results: list[OccupationMatchOut]
+    results: list[OccupationMatch]
     ms: float
 
 
