@@ -19,19 +19,19 @@ def _tax() -> Taxonomy:
     one of them a care item that the care occupation also holds (a crosswalk artefact)."""
     tax = Taxonomy()
     for code, label in (("OP-1", "Heftruckchauffeur"), ("OP-2", "Magazijnier"), ("OP-3", "Zorgkundige")):
-        tax.occupations[code] = Occupation(code, "competent", code, {"nl": label})
+        tax.occupations[code] = Occupation(code, "competent", code, labels={"nl": label})
     for uri, label, desc in (("fork", "heftruckchauffeur", "bedient heftrucks en stapelt goederen"),
                              ("ware", "magazijnier", "beheert de voorraad en stapelt goederen"),
                              ("care", "zorghulp", "helpt zorgvragers bij verzorging")):
-        tax.occupations[E + uri] = Occupation(E + uri, "esco", uri, {"nl": label}, descriptions={"nl": desc})
+        tax.occupations[E + uri] = Occupation(E + uri, "esco", uri, labels={"nl": label}, descriptions={"nl": desc})
     tax.occupation_map += [Mapping("OP-1", E + "fork", "exactMatch"), Mapping("OP-2", E + "ware", "exactMatch"),
                            Mapping("OP-3", E + "care", "exactMatch")]
     comps = {"SK-H": "Heftruck besturen", "SK-S": "Goederen stapelen", "SK-V": "Voorraad bijhouden",
              "SK-Z": "Zorgvragers tillen", "SK-Y": "Verzorging uitvoeren", "SK-T": "Teamwerk"}
     for cid, label in comps.items():
-        tax.competences[cid] = Competence(cid, "competent", "skill", {"nl": label})
+        tax.competences[cid] = Competence(cid, "competent", "skill", labels={"nl": label})
     for uri in ("forklift", "stack", "stock", "lift", "care", "team", "english-only"):
-        tax.competences[S + uri] = Competence(S + uri, "esco", "skill", {"en": uri})
+        tax.competences[S + uri] = Competence(S + uri, "esco", "skill", labels={"en": uri})
     tax.competence_map += [Mapping("SK-H", S + "forklift", "closeMatch"), Mapping("SK-S", S + "stack", "closeMatch"),
                            Mapping("SK-V", S + "stock", "exactMatch"), Mapping("SK-Z", S + "lift", "closeMatch"),
                            Mapping("SK-Y", S + "care", "closeMatch"), Mapping("SK-T", S + "team", "broadMatch")]

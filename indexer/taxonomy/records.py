@@ -6,7 +6,7 @@ Identifiers are the source's own: Competent codes (``OP-202``, ``SK-4793``, ``KN
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -21,18 +21,18 @@ LANGS: tuple[str, ...] = ("nl", "en", "fr")
 
 
 @dataclass
-class Occupation:
-    """A Competent or ESCO occupation with its labels per language."""
+class Concept:
+    """What occupations and competences share: an id in a source, labels per language."""
 
     id: str
     source: Source
-    code: str
+    _: KW_ONLY
     labels: dict[str, str] = field(default_factory=dict)
     alt_labels: dict[str, list[str]] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
-    isco_group: str = ""
 
     def label(self, lang: str = "nl") -> str:
+        """The label in ``lang``, else in Dutch, English, French, else the id."""
         for candidate in (lang, "nl", "en", "fr"):
             if self.labels.get(candidate):
                 return self.labels[candidate]
@@ -40,22 +40,19 @@ class Occupation:
 
 
 @dataclass
-class Competence:
+class Occupation(Concept):
+    """A Competent or ESCO occupation."""
+
+    code: str
+    isco_group: str = ""
+
+
+@dataclass
+class Competence(Concept):
     """A Competent competence (knowledge, skill, soft skill) or an ESCO skill."""
 
-    id: str
-    source: Source
     kind: CompetenceKind
-    labels: dict[str, str] = field(default_factory=dict)
-    alt_labels: dict[str, list[str]] = field(default_factory=dict)
-    descriptions: dict[str, str] = field(default_factory=dict)
     reuse_level: str = ""
-
-    def label(self, lang: str = "nl") -> str:
-        for candidate in (lang, "nl", "en", "fr"):
-            if self.labels.get(candidate):
-                return self.labels[candidate]
-        return self.id
 
 
 @dataclass(frozen=True)
