@@ -253,20 +253,16 @@ class SyntheticGenerator:
 
         add(f"{employer} zoekt voor de vestiging in {municipality} een {_lower_first(title)}.\n\nWat verwachten we?\n")
         noise = None
-        for cid in ess:
-            sentence, said = self._sentence(cid, True)
-            start = add("- " + sentence + "\n") + 2
-            off = sentence.find(said)
-            ev = [{"source": "vacancy_text", "text": said, "start": start + off, "end": start + off + len(said)}] if off >= 0 else []
-            comps.append({"id": cid, "importance": "essential", "weight": 1.0, "evidence": ev})
-        if opt:
-            add("\nPluspunten\n")
-        for cid in opt:
-            sentence, said = self._sentence(cid, False)
-            start = add("- " + sentence + "\n") + 2
-            off = sentence.find(said)
-            ev = [{"source": "vacancy_text", "text": said, "start": start + off, "end": start + off + len(said)}] if off >= 0 else []
-            comps.append({"id": cid, "importance": "optional", "weight": 0.5, "evidence": ev})
+        for ids, importance, weight in ((ess, "essential", 1.0), (opt, "optional", 0.5)):
+            if ids and importance == "optional":
+                add("\nPluspunten\n")
+            for cid in ids:
+                sentence, said = self._sentence(cid, importance == "essential")
+                start = add("- " + sentence + "\n") + 2
+                off = sentence.find(said)
+                ev = ([{"source": "vacancy_text", "text": said, "start": start + off, "end": start + off + len(said)}]
+                      if off >= 0 else [])
+                comps.append({"id": cid, "importance": importance, "weight": weight, "evidence": ev})
         if languages:
             add("- Talen: " + ", ".join(f"{l['code']} ({l['level']})" for l in languages) + ".\n")
         if licence:
