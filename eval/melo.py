@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from eval import metrics
-from eval.ranking import benchmark_ranker
+from eval.ranking import benchmark_ranker, group_by_label
 from eval.readers import read_melo
 
 MAX_RANK = 100
@@ -34,19 +34,13 @@ def occupation_label_groups(store, texts: list[str], query_lang: str = "nl") -> 
     for occ, pairs in labels_of.items():
         for lang, label in pairs:
             lang_of.setdefault(label.lower(), set()).add(lang)
-    groups = []
-    used: set[str] = set()
+    groups = group_by_label(texts, by_label)
+    used = {g for g in groups if not g.startswith("text:")}
     corpus_langs: dict[str, int] = {}
-    for t in texts:
-        occs = by_label.get(t.lower(), set())
-        if len(occs) == 1:
-            occ = next(iter(occs))
-            groups.append(occ)
-            used.add(occ)
+    for t, g in zip(texts, groups):
+        if g in used:
             for lang in lang_of.get(t.lower(), ()):
                 corpus_langs[lang] = corpus_langs.get(lang, 0) + 1
-        else:
-            groups.append("text:" + t)
     langs = {query_lang}
     if corpus_langs:
         langs.add(max(corpus_langs, key=corpus_langs.get))

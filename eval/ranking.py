@@ -11,6 +11,15 @@ from indexer.model.adapter import load_adapter
 from matcher.search.ranking import EmbeddingCache, HybridRanker
 
 
+def group_by_label(texts: Sequence[str], by_label: dict[str, set[str]]) -> list[str]:
+    """Group id per text: the one taxonomy item it is a label of (lower-cased), else ``text:<itself>``."""
+    groups = []
+    for t in texts:
+        ids = by_label.get(t.lower(), set())
+        groups.append(next(iter(ids)) if len(ids) == 1 else "text:" + t)
+    return groups
+
+
 def benchmark_ranker(texts: Sequence[str], components, *, mode: str = "hybrid", adapter="auto", lang: str = "nl",
                      groups: Sequence[str] | None = None, extra: Sequence[tuple[str, str]] = (),
                      progress: bool = False) -> tuple[HybridRanker, EmbeddingCache | None]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from eval import metrics
-from eval.ranking import benchmark_ranker
+from eval.ranking import benchmark_ranker, group_by_label
 from eval.readers import read_labels, read_skill_annotations
 
 MAX_RANK = 100
@@ -29,15 +29,8 @@ def skill_label_groups(store, labels: list[str], lang: str = "en") -> tuple[list
             by_label.setdefault(label.lower(), set()).add(item_id)
         else:
             alts.setdefault(item_id, []).append(label)
-    groups, used = [], []
-    for t in labels:
-        ids = by_label.get(t.lower(), set())
-        if len(ids) == 1:
-            g = next(iter(ids))
-            groups.append(g)
-            used.append(g)
-        else:
-            groups.append("text:" + t)
+    groups = group_by_label(labels, by_label)
+    used = [g for g in groups if not g.startswith("text:")]
     present = {t.lower() for t in labels}
     extra = [(a, g) for g in dict.fromkeys(used) for a in alts.get(g, []) if a.lower() not in present]
     return groups, extra
