@@ -1,6 +1,7 @@
 """Who is asking, and may they: accounts and roles, deny by default (issue 13).
 
-Credentials: ``Authorization: Bearer TOKEN`` (API tokens from ``cmatch users add``), or the
+Credentials: ``Authorization: Bearer TOKEN`` (API tokens from ``cmatch users add``, or, when
+``CMATCH_OIDC_ISSUER`` is set, an OpenID Connect access token of that issuer), or the
 ``cmatch_sessie`` cookie of the web login (a session token, HttpOnly, SameSite=Strict, Secure
 outside loopback). Tokens are looked up by their SHA-256 in the application store.
 
@@ -22,6 +23,7 @@ from fastapi import Depends, Request
 from api.errors import ApiError
 from api.routes_common import components
 from api.wiring import Components
+from indexer.security.oidc import InvalidToken, looks_like_jwt
 from indexer.storage.actor import set_actor
 
 SESSION_COOKIE = "cmatch_sessie"
@@ -53,10 +55,29 @@ def _token(request: Request) -> str | None:
 
 
 def lookup(svc: Components, token: str | None) -> Principal | None:
-    if not token or len(token) > 200:
+    """The account of a local token, or of a valid OpenID Connect token (see :mod:`indexer.security.oidc`)."""
+    if not token:
+        return None
+    if svc.oidc is not None and looks_like_jwt(token):
+        return _oidc_principal(svc, token)
+    if len(token) > 200:
         return None
     acc = svc.vacancies.account_for_token(token)
     return Principal(acc.name, acc.role, acc.organisation) if acc else None
+
+
+def _oidc_principal(svc: Components, token: str) -> Principal:
+    """The token's identity; its account row is made on first sight (consents and exports name it)."""
+    try:
+        who = svc.oidc.verify(token)
+    except InvalidToken as exc:
+        raise ApiError(401, f"Aanmelden mislukt: {exc}.", code="unauthorized") from exc
+    acc = svc.vacancies.get_account(who.name)
+    if acc is None:
+        svc.vacancies.add_account(who.name, who.role, organisation=who.organisation)
+    elif acc.role != who.role:
+        raise ApiError(403, f"Het account '{who.name}' heeft hier de rol {acc.role}, niet {who.role}.", code="forbidden")
+    return Principal(who.name, who.role, who.organisation)
 
 
 async def optional_user(request: Request, svc: Components = Depends(components)) -> Principal | None:

@@ -18,6 +18,7 @@ from indexer.label_index import IndexSet
 from indexer.lazy import Lazy
 from indexer.model.encoder import Encoder, load_encoder
 from indexer.retrieval import Retrieval
+from indexer.security.oidc import OidcVerifier
 from indexer.settings import Settings, get_settings
 from indexer.storage.factory import open_repository
 from indexer.storage.protocol import VacancyRepository
@@ -88,6 +89,12 @@ class Components:
         return CompetenceExtractor(self.retrieval)
 
     # ------------------------------------------------------------ records and matching
+    @cached_property
+    def oidc(self) -> OidcVerifier | None:
+        """Verifier of OpenID Connect bearer tokens, when an issuer is configured."""
+        s = self.settings
+        return OidcVerifier(s.oidc_issuer, s.oidc_audience, s.oidc_jwks) if s.oidc_issuer else None
+
     @cached_property
     def vacancies(self) -> VacancyRepository:
         """The application store (vacancies, portfolios, exposure)."""

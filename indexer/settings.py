@@ -103,6 +103,10 @@ class Settings:
     log_level: str = "WARNING"
     #: the end-to-end extraction calibration (matcher.extraction.calibration.end_to_end_path)
     extract_calibration: Path | None = None
+    #: OpenID Connect bearer tokens (production): issuer, audience, JWKS file or URL; off when empty
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_jwks: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -137,6 +141,9 @@ class Settings:
             log_level=os.environ.get("CMATCH_LOG", "WARNING"),
             extract_calibration=Path(os.environ["CMATCH_EXTRACT_CALIBRATION"])
             if os.environ.get("CMATCH_EXTRACT_CALIBRATION") else None,
+            oidc_issuer=os.environ.get("CMATCH_OIDC_ISSUER", ""),
+            oidc_audience=os.environ.get("CMATCH_OIDC_AUDIENCE", ""),
+            oidc_jwks=os.environ.get("CMATCH_OIDC_JWKS", ""),
         )
 
     @property
