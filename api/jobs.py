@@ -2,18 +2,17 @@
 extraction of many records. ``POST …/import`` answers ``202`` with a job id when the batch is
 large; ``GET /api/v1/jobs/{id}`` gives its status and, when done, the import report.
 
-Jobs run one at a time on a single worker thread (a flood of imports queues instead of taking
-every core), with the submitter as the audit actor. The registry is in-process and keeps the
-last :data:`MAX_JOBS` jobs: with ``cmatch serve --workers N`` ask the same process (or run
-big imports with ``cmatch vacancies import``).
+Jobs run one at a time on a single worker thread of the process that accepted them (a flood of
+imports queues instead of taking every core), with the submitter as the audit actor. Their
+status documents live in the application store (the last :data:`MAX_JOBS`), so with
+``cmatch serve --workers N`` any process answers the status endpoint; erasing a person erases
+their jobs.
 """
 from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 
@@ -36,43 +35,40 @@ router = APIRouter(tags=["vacatures en portfolio's"])   # mounted under /api/v1 
 
 
 class JobRegistry:
-    def __init__(self):
-        self._jobs: OrderedDict[str, dict] = OrderedDict()
-        self._owners: dict[str, str] = {}
-        self._lock = threading.Lock()
+    """Runs jobs on one worker thread of this process; their status lives in the application store."""
+
+    def __init__(self, repo):
+        self.repo = repo
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmatch-job")
 
     def submit(self, kind: str, owner: str, work: Callable[[], dict]) -> dict:
         job_id = "J-" + secrets.token_hex(8)
-        job = {"id": job_id, "kind": kind, "status": "queued", "submitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        job = {"id": job_id, "kind": kind, "status": "queued", "submitted_at": _now(),
                "finished_at": None, "result": None, "error": None}
-        with self._lock:
-            self._jobs[job_id] = job
-            self._owners[job_id] = owner
-            while len(self._jobs) > MAX_JOBS:
-                old, _ = self._jobs.popitem(last=False)
-                self._owners.pop(old, None)
+        self.repo.save_job(job_id, owner, job, keep=MAX_JOBS)
 
         def run() -> None:
-            job["status"] = "running"
+            self.repo.save_job(job_id, owner, {**job, "status": "running"}, keep=MAX_JOBS)
             try:
                 with acting_as(owner):
-                    job["result"] = work()
-                job["status"] = "done"
+                    done = {"status": "done", "result": work()}
             except Exception as exc:  # noqa: BLE001 — reported in the job, never lost
                 log.exception("achtergrondjob %s mislukt", job_id)
-                job["status"], job["error"] = "failed", f"De job is mislukt ({type(exc).__name__})."
-            job["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                done = {"status": "failed", "error": f"De job is mislukt ({type(exc).__name__})."}
+            self.repo.save_job(job_id, owner, {**job, **done, "finished_at": _now()}, keep=MAX_JOBS)
 
         self._pool.submit(run)
         return dict(job)
 
     def get(self, job_id: str, user: Principal) -> dict | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or not (user.is_admin or self._owners.get(job_id) == user.name):
-                return None
-            return dict(job)
+        found = self.repo.get_job(job_id)
+        if found is None or not (user.is_admin or found[0] == user.name):
+            return None
+        return found[1]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def is_large(kind: str, records: list) -> bool:
@@ -84,7 +80,7 @@ def is_large(kind: str, records: list) -> bool:
 def registry(svc: Components) -> JobRegistry:
     reg = svc.__dict__.get("_jobs")
     if reg is None:
-        reg = svc.__dict__.setdefault("_jobs", JobRegistry())
+        reg = svc.__dict__.setdefault("_jobs", JobRegistry(svc.vacancies))
     return reg
 
 

@@ -40,4 +40,9 @@ def test_large_import_is_a_job_small_one_is_not(mini_services, tmp_path) -> None
         assert any(e["actor"] == "job-em" for e in svc.vacancies.audit_log("vacancy", "VJ-3", limit=5))
         assert client.get(url, headers=admin).status_code == 200
         assert client.get("/api/v1/jobs/J-0000000000000000", headers=admin).status_code == 404
+    other_process = Components(s, encoder=mini_services.encoder_handle)   # `serve --workers 2`: the other one
+    with TestClient(create_app(other_process, warm=False), raise_server_exceptions=False) as client2:
+        assert client2.get(url, headers=employer).json() == job
+        assert client2.get(url, headers=other).status_code == 404
+    other_process.vacancies.close()
     svc.vacancies.close()

@@ -275,3 +275,24 @@ def dataclasses_replace(obj, **kw):
     import dataclasses
 
     return dataclasses.replace(obj, **kw)
+
+
+def test_job_status_is_shared_kept_bounded_and_erased(repo_url):
+    """Two connections (two server processes) see the same job; only the newest ``keep`` stay;
+    erasing the owner erases their jobs."""
+    a, b = open_url(repo_url), open_url(repo_url)
+    try:
+        a.add_account("jobber", "employer", organisation="Org J")
+        a.save_job("J-1", "jobber", {"id": "J-1", "status": "queued"})
+        assert b.get_job("J-1") == ("jobber", {"id": "J-1", "status": "queued"})
+        a.save_job("J-1", "jobber", {"id": "J-1", "status": "done", "result": {"accepted": 3}})
+        assert b.get_job("J-1")[1]["result"] == {"accepted": 3}
+        for i in range(2, 6):
+            a.save_job(f"J-{i}", "iemand", {"id": f"J-{i}"}, keep=3)
+        assert sum(b.get_job(f"J-{i}") is not None for i in range(1, 6)) == 3
+        a.save_job("J-9", "jobber", {"id": "J-9"})
+        a.erase_person("jobber", "grafsteen")
+        assert b.get_job("J-9") is None and b.get_job("J-5") is not None
+    finally:
+        a.close()
+        b.close()

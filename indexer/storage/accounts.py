@@ -7,7 +7,8 @@
   the web login with an expiry), so a copy of the database holds no usable credential;
 * a **record owner** says which account (portfolios) or ``org:<organisation>`` (vacancies) may
   change a record; records without an owner (imports, demo data) are the admin's;
-* a **consent** lets one counsellor read one portfolio until the owner revokes it.
+* a **consent** lets one counsellor read one portfolio until the owner revokes it;
+* a **job** is the status document of a background import, readable by every server process.
 
 Mixed into :class:`~indexer.storage.sqlite.DurableSqliteVacancyRepository` and
 :class:`~indexer.storage.postgres.PostgresVacancyRepository`, which supply ``con``, ``_ph`` and
@@ -16,6 +17,7 @@ Mixed into :class:`~indexer.storage.sqlite.DurableSqliteVacancyRepository` and
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -173,11 +175,27 @@ class AccountsSQL:
             con.execute(f"DELETE FROM api_tokens WHERE account = {ph}", (name,))
             con.execute(f"DELETE FROM consents WHERE counsellor = {ph}", (name,))
             con.execute(f"DELETE FROM audit_log WHERE actor = {ph}", (name,))
+            con.execute(f"DELETE FROM jobs WHERE owner = {ph}", (name,))
             n = con.execute(f"DELETE FROM accounts WHERE name = {ph}", (name,)).rowcount
             con.execute(f"INSERT INTO audit_log (actor, action, entity, entity_id, checksum) "
                         f"VALUES ({ph}, 'delete', 'person', {ph}, NULL)", (tombstone, tombstone))
         self._after_erase()
         return {"accounts": n, "portfolios": len(pids), "portfolio_ids": pids}
+
+    # ------------------------------------------------------------ background jobs
+    def save_job(self, job_id: str, owner: str, doc: dict, *, keep: int = 1000) -> None:
+        """Insert or update a job's status document; only the newest ``keep`` jobs are kept."""
+        with self._tx():
+            con, ph = self.con, self._ph
+            con.execute(f"INSERT INTO jobs (id, seq, owner, doc) VALUES ({ph}, (SELECT coalesce(max(seq), 0) + 1 "
+                        f"FROM jobs), {ph}, {ph}) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+                        (job_id, owner, json.dumps(doc)))
+            con.execute(f"DELETE FROM jobs WHERE seq <= (SELECT coalesce(max(seq), 0) FROM jobs) - {int(keep)}")
+
+    def get_job(self, job_id: str) -> tuple[str, dict] | None:
+        """(owner, status document) of a job, or ``None``."""
+        row = self._one("SELECT owner, doc FROM jobs WHERE id = ?", (job_id,))
+        return (row[0], json.loads(row[1])) if row else None
 
     # ------------------------------------------------------------ retention
     def inactive_portfolios(self, days: int, *, now: float | None = None) -> list[str]:
