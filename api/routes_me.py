@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["privacy"])
 @router.get("/me/export")
 def export_me(response: Response, svc: Components = Depends(components),
               user: Principal = Depends(current_user)) -> dict:
-    """Alles wat over jou bewaard is (account, portfolio's, toestemmingen, auditregels), als JSON."""
+    """Alles wat over jou bewaard is (account, portfolio's, toestemmingen, auditregels, jobs), als JSON."""
     repo = svc.vacancies
     acc = repo.get_account(user.name)
     pids = repo.owned_by("portfolio", user.name)
@@ -31,7 +31,8 @@ def export_me(response: Response, svc: Components = Depends(components),
             "portfolios": [to_plain(p) for p in repo.get_portfolios(pids)],
             "consents": {pid: repo.consents_of(pid) for pid in pids},
             "consents_received": repo.consented_to(user.name) if user.role == "counsellor" else [],
-            "audit": [e for pid in pids for e in repo.audit_log("portfolio", pid, limit=1000)]}
+            "audit": [e for pid in pids for e in repo.audit_log("portfolio", pid, limit=1000)],
+            "jobs": repo.jobs_of(user.name)}
 
 
 @router.delete("/me", status_code=204, response_class=Response)

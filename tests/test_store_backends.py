@@ -291,6 +291,7 @@ def test_job_status_is_shared_kept_bounded_and_erased(repo_url):
             a.save_job(f"J-{i}", "iemand", {"id": f"J-{i}"}, keep=3)
         assert sum(b.get_job(f"J-{i}") is not None for i in range(1, 6)) == 3
         a.save_job("J-9", "jobber", {"id": "J-9"})
+        assert [j["id"] for j in b.jobs_of("jobber")] == ["J-9"]      # J-1 was among the oldest, pruned
         a.erase_person("jobber", "grafsteen")
         assert b.get_job("J-9") is None and b.get_job("J-5") is not None
     finally:

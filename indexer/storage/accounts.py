@@ -197,6 +197,10 @@ class AccountsSQL:
         row = self._one("SELECT owner, doc FROM jobs WHERE id = ?", (job_id,))
         return (row[0], json.loads(row[1])) if row else None
 
+    def jobs_of(self, owner: str) -> list[dict]:
+        """The status documents of ``owner``'s jobs, oldest first (for the personal export)."""
+        return [json.loads(r[0]) for r in self._rows("SELECT doc FROM jobs WHERE owner = ? ORDER BY seq", (owner,))]
+
     # ------------------------------------------------------------ retention
     def inactive_portfolios(self, days: int, *, now: float | None = None) -> list[str]:
         """Ids of portfolios not changed for ``days`` days (``updated_at``; synthetic demo rows included)."""
