@@ -76,3 +76,16 @@ def mini_services(mini_settings: Settings):
     build_indexes(TaxonomyStore(mini_settings.store_path), load_encoder(mini_settings), mini_settings.index_dir,
                   model_id=model_fingerprint(mini_settings.model), progress=False)
     return Components(mini_settings)
+
+
+@pytest.fixture(scope="session")
+def real_taxonomy():
+    """(taxonomy store, match taxonomy) of the real data directory (built once if missing)."""
+    from indexer.settings import get_settings
+    from indexer.taxonomy.store import TaxonomyStore, ensure_store
+    from matcher.matching.near import MatchTaxonomy
+
+    settings = get_settings()
+    ensure_store(settings, progress=False)
+    store = TaxonomyStore(settings.store_path)
+    return store, MatchTaxonomy.from_store(store)

@@ -114,20 +114,13 @@ def test_scoring_code_never_reads_personal():
 
 
 @pytest.mark.slow
-def test_counterfactual_invariance_on_synthetic_data(tmp_path):
+def test_counterfactual_invariance_on_synthetic_data(tmp_path, real_taxonomy):
     """On generated data with the real taxonomy (needs the data directory)."""
-    from indexer.taxonomy.store import ensure_store
-    from indexer.settings import get_settings
-    from indexer.taxonomy.store import TaxonomyStore
     from indexer.storage.sqlite import SqliteVacancyRepository
     from matcher.ingest import Resolver, portfolio_from_input, vacancy_from_input
-    from matcher.matching.near import MatchTaxonomy
     from eval.synthetic import SyntheticGenerator
 
-    settings = get_settings()
-    ensure_store(settings, progress=False)
-    store = TaxonomyStore(settings.store_path)
-    tax = MatchTaxonomy.from_store(store)
+    store, tax = real_taxonomy
     gen = SyntheticGenerator(tax, store, seed=7)
     resolver = Resolver(tax)
     repo = SqliteVacancyRepository(tmp_path / "app.sqlite")

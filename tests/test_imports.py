@@ -165,18 +165,11 @@ def test_cv_text_goes_through_the_extractor_with_spans():
 
 
 @pytest.mark.slow
-def test_synthetic_generation_is_deterministic_labelled_and_valid(tmp_path):
-    from indexer.taxonomy.store import ensure_store
-    from indexer.settings import get_settings
-    from indexer.taxonomy.store import TaxonomyStore
+def test_synthetic_generation_is_deterministic_labelled_and_valid(tmp_path, real_taxonomy):
     from matcher.geo import province_of
-    from matcher.matching.near import MatchTaxonomy
     from eval.synthetic import generate
 
-    settings = get_settings()
-    ensure_store(settings, progress=False)
-    store = TaxonomyStore(settings.store_path)
-    tax = MatchTaxonomy.from_store(store)
+    store, tax = real_taxonomy
     a = generate(tax, store, tmp_path / "a", vacancies=300, portfolios=60, seed=5)
     b = generate(tax, store, tmp_path / "b", vacancies=300, portfolios=60, seed=5)
     for k in ("vacancies", "portfolios"):
