@@ -35,6 +35,7 @@ import numpy as np
 
 from indexer.model.check import ensure_model, is_model_folder
 from indexer.model.onnx_backend import OnnxEncoder, as_text_list
+from indexer.model.prefixed import PrefixedEncoding
 from indexer.settings import Settings, get_settings, set_offline_env
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return (x / n).astype(np.float32, copy=False)
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(PrefixedEncoding):
     """Any sentence-transformers model (name or path), prefixes applied as ``prefix + text``."""
 
     def __init__(
@@ -122,12 +123,6 @@ class SentenceTransformerEncoder:
             show_progress_bar=show_progress,
         )
         return _normalise(out)
-
-    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.query_prefix, show_progress)
-
-    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.passage_prefix, show_progress)
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEncoder({self.name!r}, dim={self.dim})"

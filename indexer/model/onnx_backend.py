@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from indexer.model.fingerprint import model_fingerprint
+from indexer.model.prefixed import PrefixedEncoding
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def _session(runtime: str, path: Path) -> _Session:
     return _Session(runtime, path)
 
 
-class OnnxEncoder:
+class OnnxEncoder(PrefixedEncoding):
     """A sentence-transformers folder run through its ONNX export; same interface as
     :class:`indexer.model.encoder.SentenceTransformerEncoder` (prefix + text, normalised float32).
 
@@ -209,12 +210,6 @@ class OnnxEncoder:
             idx = order[a:a + self.batch_size]
             out[idx] = self.session.run(self.tokenizer, [items[i] for i in idx], self.max_len)
         return out
-
-    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.query_prefix, show_progress)
-
-    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.passage_prefix, show_progress)
 
     def __repr__(self) -> str:
         return f"OnnxEncoder({self.name!r}, runtime={self.backend!r}, dim={self.dim})"
