@@ -6,12 +6,14 @@ Jobs run one at a time on a single worker thread of the process that accepted th
 imports queues instead of taking every core), with the submitter as the audit actor. Their
 status documents live in the application store (the last :data:`MAX_JOBS`), so with
 ``cmatch serve --workers N`` any process answers the status endpoint; erasing a person erases
-their jobs.
+their jobs. A queued or running job whose process (on this host) has stopped reads as failed.
 """
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -44,7 +46,7 @@ class JobRegistry:
     def submit(self, kind: str, owner: str, work: Callable[[], dict]) -> dict:
         job_id = "J-" + secrets.token_hex(8)
         job = {"id": job_id, "kind": kind, "status": "queued", "submitted_at": _now(),
-               "finished_at": None, "result": None, "error": None}
+               "finished_at": None, "result": None, "error": None, "worker": _this_worker()}
         self.repo.save_job(job_id, owner, job, keep=MAX_JOBS)
 
         def run() -> None:
@@ -58,13 +60,40 @@ class JobRegistry:
             self.repo.save_job(job_id, owner, {**job, **done, "finished_at": _now()}, keep=MAX_JOBS)
 
         self._pool.submit(run)
-        return dict(job)
+        return _public(job)
 
     def get(self, job_id: str, user: Principal) -> dict | None:
         found = self.repo.get_job(job_id)
         if found is None or not (user.is_admin or found[0] == user.name):
             return None
-        return found[1]
+        job = found[1]
+        if job["status"] in ("queued", "running") and _worker_gone(job.get("worker", "")):
+            job = {**job, "status": "failed", "error": "Het serverproces dat de job uitvoerde is gestopt; "
+                                                     "start de import opnieuw (wat al bewaard is, blijft)."}
+        return _public(job)
+
+
+def _public(job: dict) -> dict:
+    """The status document as the API shows it (without the server process that ran it)."""
+    return {k: v for k, v in job.items() if k != "worker"}
+
+
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _worker_gone(worker: str) -> bool:
+    """Whether the process named ``host:pid`` is known to have stopped (only this host can tell)."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:   # alive, another user's
+        pass
+    return False
 
 
 def _now() -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 
 from fastapi.testclient import TestClient
@@ -45,4 +46,27 @@ def test_large_import_is_a_job_small_one_is_not(mini_services, tmp_path) -> None
         assert client2.get(url, headers=employer).json() == job
         assert client2.get(url, headers=other).status_code == 404
     other_process.vacancies.close()
+    svc.vacancies.close()
+
+
+def test_a_job_whose_server_process_stopped_reads_as_failed(mini_services, tmp_path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    s = dataclasses.replace(mini_services.settings, app_db=tmp_path / "app.sqlite", vindex=tmp_path / "vindex")
+    svc = Components(s, encoder=mini_services.encoder_handle)
+    employer = account_headers(svc, "job-em", "employer", "Org J")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    base = {"kind": "import:vacancies", "submitted_at": "2026-12-02T10:00:00Z", "finished_at": None,
+            "result": None, "error": None}
+    svc.vacancies.save_job("J-00000000000000aa", "job-em", {**base, "id": "J-00000000000000aa", "status": "running",
+                                                            "worker": f"{socket.gethostname()}:{dead_pid}"})
+    svc.vacancies.save_job("J-00000000000000bb", "job-em", {**base, "id": "J-00000000000000bb", "status": "running",
+                                                            "worker": f"{socket.gethostname()}:{os.getpid()}"})
+    with TestClient(create_app(svc, warm=False), raise_server_exceptions=False) as client:
+        stopped = client.get("/api/v1/jobs/J-00000000000000aa", headers=employer).json()
+        assert stopped["status"] == "failed" and "gestopt" in stopped["error"] and "worker" not in stopped
+        assert client.get("/api/v1/jobs/J-00000000000000bb", headers=employer).json()["status"] == "running"
     svc.vacancies.close()
