@@ -72,10 +72,16 @@ def _oidc_principal(svc: Components, token: str) -> Principal:
         who = svc.oidc.verify(token)
     except InvalidToken as exc:
         raise ApiError(401, f"Aanmelden mislukt: {exc}.", code="unauthorized") from exc
-    acc = svc.vacancies.get_account(who.name)
+    repo = svc.vacancies
+    acc = repo.get_account(who.name)
     if acc is None:
-        svc.vacancies.add_account(who.name, who.role, organisation=who.organisation)
-    elif acc.role != who.role:
+        try:
+            acc = repo.add_account(who.name, who.role, organisation=who.organisation)
+        except Exception:  # noqa: BLE001 — a parallel first request made it: read that one
+            acc = repo.get_account(who.name)
+            if acc is None:
+                raise
+    if acc.role != who.role:
         raise ApiError(403, f"Het account '{who.name}' heeft hier de rol {acc.role}, niet {who.role}.", code="forbidden")
     return Principal(who.name, who.role, who.organisation)
 
