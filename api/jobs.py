@@ -14,7 +14,6 @@ import logging
 import os
 import secrets
 import socket
-import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 
@@ -24,6 +23,7 @@ from api.auth import Principal, current_user
 from api.errors import ApiError
 from api.routes_common import components
 from api.wiring import Components
+from indexer.clock import utc_stamp
 from indexer.storage.actor import acting_as
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class JobRegistry:
 
     def submit(self, kind: str, owner: str, work: Callable[[], dict]) -> dict:
         job_id = "J-" + secrets.token_hex(8)
-        job = {"id": job_id, "kind": kind, "status": "queued", "submitted_at": _now(),
+        job = {"id": job_id, "kind": kind, "status": "queued", "submitted_at": utc_stamp(),
                "finished_at": None, "result": None, "error": None, "worker": _this_worker()}
         self.repo.save_job(job_id, owner, job, keep=MAX_JOBS)
 
@@ -57,7 +57,7 @@ class JobRegistry:
             except Exception as exc:  # noqa: BLE001 — reported in the job, never lost
                 log.exception("achtergrondjob %s mislukt", job_id)
                 done = {"status": "failed", "error": f"De job is mislukt ({type(exc).__name__})."}
-            self.repo.save_job(job_id, owner, {**job, **done, "finished_at": _now()}, keep=MAX_JOBS)
+            self.repo.save_job(job_id, owner, {**job, **done, "finished_at": utc_stamp()}, keep=MAX_JOBS)
 
         self._pool.submit(run)
         return _public(job)
@@ -94,10 +94,6 @@ def _worker_gone(worker: str) -> bool:
     except PermissionError:   # alive, another user's
         pass
     return False
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def is_large(kind: str, records: list) -> bool:

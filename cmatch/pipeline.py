@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from api.wiring import Components
+from indexer.clock import utc_stamp
 from indexer.label_index import Progress, activate, build_indexes, ensure_ann, index_version
 from indexer.model.adapter import HPARAMS, calibration_path, fit_adapter, heldout_accuracy, is_trained, save_adapter
 from indexer.model.check import ensure_model, is_model_folder
@@ -89,7 +90,7 @@ def train_adapter(settings: Settings | None = None, *, progress: bool = True, hp
         "heldout": n_hold, "heldout_top1_before": round(before, 4), "heldout_top1_after": round(after, 4),
         "hparams": hp, "seed": SEED, "input_checksums": json.loads(meta.get("input_checksums", "{}")),
         "reads": "taxonomy store only (no benchmark file)",
-        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "trained_at": utc_stamp(),
         "seconds": round(time.time() - started, 1),
     }
     save_adapter(settings, adapter, manifest)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.clock import utc_stamp
 from indexer.model.encoder import Encoder
 from indexer.taxonomy.store import TaxonomyStore
 
@@ -336,7 +337,7 @@ def build_indexes(
             "encoder_backend": getattr(encoder, "backend", "torch"),
             "input_checksums": json.loads(meta.get("input_checksums", "{}")),
             "taxonomy_versions": json.loads(meta.get("versions", "{}")),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "built_at": utc_stamp(),
             "build_seconds": round(time.time() - started, 1),
         }
         for done in partial.glob("*.done"):

@@ -30,6 +30,7 @@ import shutil
 import time
 from pathlib import Path
 
+from indexer.clock import utc_stamp
 from indexer.model.encoder import set_torch_threads
 from indexer.model.fingerprint import model_fingerprint
 from indexer.model.pairs import SEED, build_pairs, mnrl_loss
@@ -129,7 +130,7 @@ def finetune(settings: Settings, base: Path, *, progress: bool = True, hp: dict 
                     "loss_first_20": round(float(np.mean(losses[:20])), 4),
                     "loss_last_20": round(float(np.mean(losses[-20:])), 4),
                     "reads": "taxonomy store only (no benchmark file)",
-                    "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "trained_at": utc_stamp(),
                     "seconds": round(time.time() - started, 1)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         if out.exists():

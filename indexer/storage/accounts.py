@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.clock import utc_stamp
+
 ROLES: tuple[str, ...] = ("jobseeker", "employer", "counsellor", "admin")
 
 
@@ -37,10 +39,6 @@ class Account:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _now(offset_s: float = 0) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset_s))
 
 
 class AccountsSQL:
@@ -70,7 +68,7 @@ class AccountsSQL:
         if self.get_account(name) is not None:
             raise ValueError(f"account '{name}' bestaat al")
         self._run("INSERT INTO accounts (name, role, organisation, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                  (name, role, organisation, password_hash, _now()))
+                  (name, role, organisation, password_hash, utc_stamp()))
         return self.get_account(name)
 
     def get_account(self, name: str) -> Account | None:
@@ -94,13 +92,13 @@ class AccountsSQL:
     # ------------------------------------------------------------ tokens
     def add_token(self, account: str, token: str, *, kind: str = "api", ttl_s: float | None = None) -> None:
         self._run("INSERT INTO api_tokens (token_hash, account, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                  (token_hash(token), account, kind, _now(), _now(ttl_s) if ttl_s else None))
+                  (token_hash(token), account, kind, utc_stamp(), utc_stamp(time.time() + ttl_s) if ttl_s else None))
 
     def account_for_token(self, token: str, kinds: Sequence[str] = ("api", "session")) -> Account | None:
         row = self._one("SELECT a.name, a.role, a.organisation, a.password_hash, a.created_at, t.kind, t.expires_at "
                         "FROM api_tokens t JOIN accounts a ON a.name = t.account WHERE t.token_hash = ?",
                         (token_hash(token),))
-        if row is None or row[5] not in kinds or (row[6] and row[6] < _now()):
+        if row is None or row[5] not in kinds or (row[6] and row[6] < utc_stamp()):
             return None
         return Account(*row[:5])
 
@@ -130,7 +128,7 @@ class AccountsSQL:
             ph = self._ph
             con.execute(f"DELETE FROM consents WHERE portfolio_id = {ph} AND counsellor = {ph}", (portfolio_id, counsellor))
             con.execute(f"INSERT INTO consents (portfolio_id, counsellor, granted_at) VALUES ({ph}, {ph}, {ph})",
-                        (portfolio_id, counsellor, _now()))
+                        (portfolio_id, counsellor, utc_stamp()))
 
     def revoke_consent(self, portfolio_id: str, counsellor: str) -> int:
         return self._run("DELETE FROM consents WHERE portfolio_id = ? AND counsellor = ?", (portfolio_id, counsellor))
@@ -204,7 +202,7 @@ class AccountsSQL:
     # ------------------------------------------------------------ retention
     def inactive_portfolios(self, days: int, *, now: float | None = None) -> list[str]:
         """Ids of portfolios not changed for ``days`` days (``updated_at``; synthetic demo rows included)."""
-        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime((now or time.time()) - days * 86400))
+        cutoff = utc_stamp((now or time.time()) - days * 86400)
         return [r[0] for r in self._rows(self._inactive_sql, (cutoff,))]
 
     #: Backend-specific comparison of ``updated_at`` with an ISO cutoff (SQLite text, PostgreSQL timestamptz).

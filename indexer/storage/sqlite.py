@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from indexer.clock import utc_stamp
 from indexer.domain import Portfolio, Vacancy
 from indexer.storage import migrations
 from indexer.storage.accounts import AccountsSQL
@@ -54,10 +54,6 @@ CREATE TABLE IF NOT EXISTS exposure (kind TEXT NOT NULL, item_id TEXT NOT NULL, 
 CREATE INDEX IF NOT EXISTS ix_vc_comp ON vacancy_competences(competence_id);
 CREATE INDEX IF NOT EXISTS ix_pc_comp ON portfolio_competences(competence_id);
 """
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 class SqliteVacancyRepository(_DocumentReads):
@@ -109,7 +105,7 @@ class SqliteVacancyRepository(_DocumentReads):
             q = f"SELECT id, checksum FROM {table} WHERE id IN ({','.join('?' * len(chunk))})"
             existing.update(dict(con.execute(q, chunk).fetchall()))
         res, planned = plan_upsert(items, existing)
-        rows = [(it.id, doc, checksum, int(bool(it.synthetic)), _now()) for it, doc, checksum in planned.values()]
+        rows = [(it.id, doc, checksum, int(bool(it.synthetic)), utc_stamp()) for it, doc, checksum in planned.values()]
         changed = [it for it, _, _ in planned.values()]
         if not rows:
             return res

@@ -53,6 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.clock import utc_stamp
 from indexer.domain import class_weight, id_problem
 from indexer.storage.factory import open_repository
 from indexer.storage.protocol import UpsertResult
@@ -530,7 +531,7 @@ class VacancyIndex:
                                 "vectors": self.vectors.fingerprint, "dim": self.vectors.dim, "kind": index_kind(index),
                                 "nlist": int(getattr(faiss.downcast_index(index), "nlist", 0)),
                                 "config": asdict(self.config), "files": files, "pid": os.getpid(),
-                                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                                "created_at": utc_stamp()}
                     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
                     for n in (*files, "manifest.json"):
                         _fsync_file(tmp / n)
