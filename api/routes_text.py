@@ -80,10 +80,18 @@ class RequirementOut(BaseModel):
     status: str = Field(description="cv/vrij: held | not_held | in_progress; vacature: required | nice_to_have.")
 
 
+class OccupationMentionOut(BaseModel):
+    occupation_code: str = Field(description="Competent-beroep (OP-…) dat de persoon als eigen beroep noemt.")
+    label: str
+    spans: list[SpanOut]
+
+
 class ExtractOut(BaseModel):
     text_language: str
     competences: list[CompetenceOut]
     requirements: list[RequirementOut]
+    occupations: list[OccupationMentionOut] = Field(
+        default_factory=list, description="Beroepstitels uit de tekst (cv/vrij): wat de persoon doet of deed.")
 
 
 class NormaliseIn(BaseModel):

@@ -22,7 +22,7 @@ from indexer.security.oidc import OidcVerifier
 from indexer.settings import Settings, get_settings
 from indexer.storage.factory import open_repository
 from indexer.storage.protocol import VacancyRepository
-from indexer.storage.vacancy_index import VacancyIndex, open_for
+from indexer.storage.vacancy_index import CompetenceVectors, VacancyIndex, open_for
 from indexer.taxonomy.store import TaxonomyStore
 from matcher.drafting import VacancyDrafting
 from matcher.extraction import CompetenceExtractor
@@ -131,13 +131,19 @@ class Components:
         def make(repo, previous):
             return MatchEngine(self.match_taxonomy, repo, near=previous.near if previous else None,
                                near_loader=self.near_table, exposure=exposure, cache_dir=self.settings.var_dir / "match",
-                               pseudonym_salt=self.settings.pseudonym_salt)
+                               pseudonym_salt=self.settings.pseudonym_salt, vectors=self.competence_vectors)
         return ServingMatcher(self.vacancies, make, sync=self.settings.match_refresh == "sync")  # type: ignore[return-value]
+
+    @cached_property
+    def competence_vectors(self) -> CompetenceVectors:
+        """One vector per competence (label index + hashed): the durable vacancy index and the
+        engine's profile-similarity factor use the same ones."""
+        return CompetenceVectors.auto(self.settings)
 
     @cached_property
     def vacancy_index(self) -> VacancyIndex:
         """The durable FAISS vacancy index, caught up with the store."""
-        return open_for(self.settings, self.vacancies)
+        return open_for(self.settings, self.vacancies, vectors=self.competence_vectors)
 
     @cached_property
     def orientation(self) -> Orientation:

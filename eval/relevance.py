@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from eval.extract_gold import split_of
 from matcher.matching.factors import MatchOptions
 
 POOL_DEPTH = 20
@@ -84,18 +85,23 @@ def _options(**kw) -> MatchOptions:
 #: The product default and its ablations, as match options (``dense`` and ``random`` are retrievers).
 OPTION_SYSTEMS: dict[str, Callable[[], MatchOptions]] = {
     "product": MatchOptions,
-    "coverage_only": lambda: _options(affinity_weight=0.0, shortage_boost=False,
+    "coverage_only": lambda: _options(affinity_weight=0.0, similarity_weight=0.0, shortage_boost=False,
                                       constraints={c: "off" for c in MatchOptions().constraints}),
     "no_boost": lambda: _options(shortage_boost=False),
+    "no_similarity": lambda: _options(similarity_weight=0.0),
 }
-SYSTEMS: tuple[str, ...] = ("product", "dense_only", "coverage_only", "no_boost", "random")
+SYSTEMS: tuple[str, ...] = ("product", "dense_only", "coverage_only", "no_boost", "no_similarity", "random")
 
 
-def ranked(system: str, portfolio, engine, vindex, k: int, seed: int = 0) -> list[str]:
-    """Top ``k`` vacancy ids of one system for one person."""
-    if system in OPTION_SYSTEMS:
-        res = engine.match_vacancies(portfolio, top=k, options=OPTION_SYSTEMS[system](), explain=False,
-                                     record_exposure=False)
+def ranked(system: str, portfolio, engine, vindex, k: int, seed: int = 0,
+           variants: dict[str, MatchOptions] | None = None) -> list[str]:
+    """Top ``k`` vacancy ids of one system for one person; ``variants``: extra systems by their
+    match options (what ``cmatch eval relevance sweep`` compares, see :func:`sweep_variants`)."""
+    opts = (variants or {}).get(system)
+    if opts is None and system in OPTION_SYSTEMS:
+        opts = OPTION_SYSTEMS[system]()
+    if opts is not None:
+        res = engine.match_vacancies(portfolio, top=k, options=opts, explain=False, record_exposure=False)
         return [r.vacancy["id"] for r in res.results]
     if system == "dense_only":
         return [vid for vid, _ in vindex.search_portfolio(portfolio, k=k)] if vindex is not None else []
@@ -124,6 +130,9 @@ class SystemScore:
     p5: float
     unjudged_in_top10: int
     persons: int
+    #: the same figures on the dev split and on the held-out split (every 3rd text, as in
+    #: :func:`eval.extract_gold.split_of`); defaults are chosen on ``dev`` only
+    splits: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,8 +174,10 @@ def portfolios_from_texts(persons: list[Person], resolver, extractor) -> dict[st
 
 
 def build_pool(persons: list[Person], portfolios: dict, engine, vindex, repo, judgments_path: Path,
-               depth: int = POOL_DEPTH, progress: bool = False) -> dict[str, int]:
-    """Pool every system's top ``depth`` per person; judge what is not judged yet; append to the file."""
+               depth: int = POOL_DEPTH, progress: bool = False,
+               variants: dict[str, MatchOptions] | None = None) -> dict[str, int]:
+    """Pool every system's top ``depth`` per person (and each variant's); judge what is not judged
+    yet; append to the file."""
     done = read_judgments(judgments_path)
     commit = commit_of()
     tax = engine.tax
@@ -178,8 +189,8 @@ def build_pool(persons: list[Person], portfolios: dict, engine, vindex, repo, ju
         items = tqdm(persons, desc="Pools beoordelen", unit="persoon")
     for p in items:
         pool: list[str] = []
-        for system in SYSTEMS:
-            for vid in ranked(system, portfolios[p.id], engine, vindex, depth):
+        for system in (*SYSTEMS, *(variants or {})):
+            for vid in ranked(system, portfolios[p.id], engine, vindex, depth, variants=variants):
                 if vid not in pool:
                     pool.append(vid)
         todo = [v for v in pool if (p.id, v) not in done]
@@ -196,26 +207,33 @@ def build_pool(persons: list[Person], portfolios: dict, engine, vindex, repo, ju
     return {"judged_now": len(new), "judged_total": len(done)}
 
 
-def evaluate(persons: list[Person], portfolios: dict, engine, vindex, judgments_path: Path) -> RelevanceReport:
+def evaluate(persons: list[Person], portfolios: dict, engine, vindex, judgments_path: Path,
+             variants: dict[str, MatchOptions] | None = None) -> RelevanceReport:
     judged = read_judgments(judgments_path)
     by_person: dict[str, dict[str, int]] = {}
     for (pid, vid), j in judged.items():
         by_person.setdefault(pid, {})[vid] = int(j["grade"])
     scores, per_person = [], {}
     oracle_n, oracle_p, rand_n, rand_p = [], [], [], []
-    for system in SYSTEMS:
+    for system in (*SYSTEMS, *(variants or {})):
         n_list, p_list, unjudged = [], [], 0
         for p in persons:
             grades_of = by_person.get(p.id, {})
-            top = ranked(system, portfolios[p.id], engine, vindex, K_NDCG)
+            top = ranked(system, portfolios[p.id], engine, vindex, K_NDCG, variants=variants)
             unjudged += sum(1 for v in top if v not in grades_of)
             grades = [grades_of.get(v, 0) for v in top]
             ideal = list(grades_of.values())
             n_list.append(ndcg(grades, ideal))
             p_list.append(precision(grades))
             per_person.setdefault(p.id, {})[system] = {"ndcg10": round(n_list[-1], 4), "p5": round(p_list[-1], 4)}
+        splits = {}
+        for name in ("dev", "holdout"):
+            rows = [i for i in range(len(persons)) if split_of(i) == name]
+            if rows:
+                splits[name] = {"ndcg10": round(sum(n_list[i] for i in rows) / len(rows), 4),
+                                "p5": round(sum(p_list[i] for i in rows) / len(rows), 4), "persons": len(rows)}
         scores.append(SystemScore(system, round(sum(n_list) / len(n_list), 4), round(sum(p_list) / len(p_list), 4),
-                                  unjudged, len(persons)))
+                                  unjudged, len(persons), splits))
     for p in persons:
         ideal = sorted(by_person.get(p.id, {}).values(), reverse=True)
         oracle_n.append(1.0 if any(ideal) else 0.0)
@@ -232,3 +250,8 @@ def evaluate(persons: list[Person], portfolios: dict, engine, vindex, judgments_
                            {"ndcg10": round(sum(oracle_n) / len(persons), 4), "p5": round(sum(oracle_p) / len(persons), 4)},
                            {"ndcg10": round(sum(rand_n) / len(persons), 4), "p5": round(sum(rand_p) / len(persons), 4)},
                            per_person)
+
+
+def sweep_variants(option: str, values: list[float]) -> dict[str, MatchOptions]:
+    """One variant of the product default per value of one option (``similarity_weight=0.2``, …)."""
+    return {f"{option}={v:g}": MatchOptions(**{option: v}) for v in values}

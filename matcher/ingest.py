@@ -32,6 +32,7 @@ from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, ID_PA
                      REGIMES, free_form_problems, value_problems,
                      VACANCY_EVIDENCE_SOURCES, Evidence,
                      LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
+from matcher.extraction.occupations import ranked_codes
 from matcher.geo import locate
 from matcher.matching.factors import preference_specs
 from matcher.matching.near import MatchTaxonomy
@@ -382,12 +383,19 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
             comps[cid].evidence.extend(ev)
         else:
             comps[cid] = PortfolioCompetence(cid, label, ev)
-    extracted = []
+    extracted, named = [], []
     if m.cv_text and extractor is not None:
         try:
-            extracted = extractor.extract(m.cv_text, kind="cv").competences
+            ex = extractor.extract(m.cv_text, kind="cv")
+            extracted, named = ex.competences, ex.occupations
         except Exception as exc:  # extraction needs the model/index; the portfolio itself stays valid
             m.extra["cv_text_note"] = f"cv_text niet geanalyseerd: {exc}"
+    preferred = list(m.preferred_occupations)
+    if named:
+        # the occupations a CV names as the person's own stand in for a preference the person did not state
+        codes = [o.occupation_code for o in named for _ in o.spans if o.occupation_code in resolver.tax.occupation_labels]
+        m.extra["occupations_from_text"] = ranked_codes(codes)
+        preferred = preferred or list(m.extra["occupations_from_text"])
     for ec in extracted:
         ev = [Evidence("extracted", s.text, s.start, s.end) for s in ec.spans] or [Evidence("extracted")]
         if ec.competence_id in comps:
@@ -396,7 +404,7 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
             comps[ec.competence_id] = PortfolioCompetence(ec.competence_id, ec.label, ev)
     if errors:
         return None, errors
-    p = Portfolio(id=m.id, competences=list(comps.values()), preferred_occupations=list(m.preferred_occupations),
+    p = Portfolio(id=m.id, competences=list(comps.values()), preferred_occupations=preferred,
                   location=_location(m.location), max_distance_km=m.max_distance_km, regimes=m.regimes,
                   contract_types=m.contract_types, driving_licences=[x.upper() for x in m.driving_licences],
                   languages=[LanguageSkill(l.code, l.level) for l in m.languages], personal=dict(m.personal),

@@ -122,6 +122,24 @@ def test_extraction_statuses_and_context(mini_services) -> None:
 
 
 @pytest.mark.slow
+def test_own_occupation_titles_become_preferred_occupations(mini_services) -> None:
+    """Job titles the person names as their own count; a wish, someone else's title and a
+    surname do not; a stated preference is never overwritten."""
+    from matcher.ingest import portfolio_from_input
+
+    text = ("Piet Magazijnmedewerker – Gent\nIk werk al 6 jaar als magazijnmedewerker, daarvoor magasinier.\n"
+            "Ik hielp de verpleegkundige bij de ronde. Ik wil graag kok worden.")
+    r = mini_services.extractor.extract(text, kind="cv")
+    assert [(o.occupation_code, [s.text for s in o.spans]) for o in r.occupations] == \
+        [("OP-400", ["magazijnmedewerker", "magasinier"])]
+    p, errors = portfolio_from_input({"id": "P-T", "cv_text": text}, mini_services.resolver, mini_services.extractor)
+    assert not errors and p.preferred_occupations == ["OP-400"] and p.extra["occupations_from_text"] == ["OP-400"]
+    p, _ = portfolio_from_input({"id": "P-T", "cv_text": text, "preferred_occupations": ["OP-600"]},
+                                mini_services.resolver, mini_services.extractor)
+    assert p.preferred_occupations == ["OP-600"]
+
+
+@pytest.mark.slow
 def test_cli_extract_and_eval_extract_formats(mini_services, tmp_path, monkeypatch) -> None:
     from typer.testing import CliRunner
 
@@ -134,7 +152,7 @@ def test_cli_extract_and_eval_extract_formats(mini_services, tmp_path, monkeypat
     res = CliRunner().invoke(app, ["extract", str(f), "--kind", "cv", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
-    assert set(out) == {"text_language", "competences", "requirements"}
+    assert set(out) == {"text_language", "competences", "requirements", "occupations"}
     assert {"competence_id", "competent_code", "esco_uri", "label", "label_en", "confidence", "status",
             "spans"} <= set(out["competences"][0])
     assert {"category": "language", "value": "Nederlands", "level": "moedertaal", "status": "held"}.items() \

@@ -53,10 +53,43 @@ def run(judgments: Path = typer.Option(JUDGMENTS, "--judgments"),
         print_json(rep.as_dict())
         return
     typer.echo(f"Commit {rep.commit} (pools: {rep.pool_commit}), {rep.persons} personen, {rep.judged} oordelen")
+    _print_systems(rep)
+    typer.echo(f"-> {out}")
+
+
+def _print_systems(rep) -> None:
     for s in rep.systems:
-        typer.echo(f"  {s.system:<14} nDCG@10 {s.ndcg10:.3f}  P@5 {s.p5:.3f}  (niet beoordeeld in top 10: {s.unjudged_in_top10})")
-    typer.echo(f"  {'orakel':<14} nDCG@10 {rep.oracle['ndcg10']:.3f}  P@5 {rep.oracle['p5']:.3f}")
-    typer.echo(f"  {'willekeurig':<14} nDCG@10 {rep.random_bound['ndcg10']:.3f}  P@5 {rep.random_bound['p5']:.3f}")
+        split = "  ".join(f"{k} {v['ndcg10']:.3f}/{v['p5']:.3f}" for k, v in s.splits.items())
+        typer.echo(f"  {s.system:<24} nDCG@10 {s.ndcg10:.3f}  P@5 {s.p5:.3f}  [{split}]"
+                   f"  (niet beoordeeld in top 10: {s.unjudged_in_top10})")
+    typer.echo(f"  {'orakel':<24} nDCG@10 {rep.oracle['ndcg10']:.3f}  P@5 {rep.oracle['p5']:.3f}")
+    typer.echo(f"  {'willekeurig':<24} nDCG@10 {rep.random_bound['ndcg10']:.3f}  P@5 {rep.random_bound['p5']:.3f}")
+
+
+@relevance_app.command("sweep")
+def sweep(option: str = typer.Argument(..., help="Een matchoptie, bv. similarity_weight."),
+          values: str = typer.Argument(..., help="Waarden, komma-gescheiden, bv. 0,0.2,0.4"),
+          judgments: Path = typer.Option(JUDGMENTS, "--judgments"),
+          out: Path = typer.Option(Path("eval/results/relevance-sweep.json"), "--out"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Eén optie van de productstandaard variëren: elke variant mee in de pools (beoordeeld volgens de
+    gids), dan nDCG@10/P@5 per variant, apart voor dev en holdout. Kies een standaard op dev alleen."""
+    from eval.relevance import build_pool, evaluate, sweep_variants
+
+    try:
+        variants = sweep_variants(option, [float(v) for v in values.split(",") if v.strip()])
+    except (TypeError, ValueError) as exc:
+        raise typer.BadParameter(f"ongeldige optie of waarden: {exc}") from exc
+    services, persons, portfolios = _setup()
+    build_pool(persons, portfolios, services.matcher, services.vacancy_index, services.vacancies, judgments,
+               progress=not as_json, variants=variants)
+    rep = evaluate(persons, portfolios, services.matcher, services.vacancy_index, judgments, variants=variants)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if as_json:
+        print_json(rep.as_dict())
+        return
+    _print_systems(rep)
     typer.echo(f"-> {out}")
 
 

@@ -581,12 +581,12 @@ class VacancyIndex:
                 "db_seq": self.repo.max_change_seq()}
 
 
-def open_for(settings, repo=None, *, catch_up: bool = True) -> VacancyIndex:
+def open_for(settings, repo=None, *, catch_up: bool = True, vectors: CompetenceVectors | None = None) -> VacancyIndex:
     """The vacancy index of the configured store in ``settings.vindex_dir`` (what an API process
-    or importer opens)."""
+    or importer opens); ``vectors`` defaults to :meth:`CompetenceVectors.auto`."""
     if repo is None:
         repo = open_repository(settings)
-    return VacancyIndex.open(repo, settings.vindex_dir, CompetenceVectors.auto(settings), catch_up=catch_up)
+    return VacancyIndex.open(repo, settings.vindex_dir, vectors or CompetenceVectors.auto(settings), catch_up=catch_up)
 
 
 # ====================================================================== importing

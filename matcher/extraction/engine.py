@@ -36,7 +36,9 @@ from indexer.retrieval import Retrieval
 from matcher.extraction.calibration import Calibration, end_to_end_path, new_evidence
 from matcher.text import context, cues
 from matcher.text.clauses import split_parts, split_sentences
-from matcher.extraction.results import ExtractedCompetence, ExtractedRequirement, Extraction, Span
+from matcher.extraction.occupations import longest, occupation_phrases
+from matcher.extraction.results import (ExtractedCompetence, ExtractedOccupation, ExtractedRequirement, Extraction,
+                                        Span)
 from matcher.text.lexical import PhraseMatcher, STOPWORDS, tokenize
 
 log = logging.getLogger(__name__)
@@ -144,25 +146,33 @@ class ExtractionEngine:
             self.language_concepts = {cid for cid, c in self.concepts.items()
                                       if c.label.casefold().strip() in language_names
                                       or (c.label_en or "").casefold().strip() in language_names}
-            self.phrases = self._phrase_matcher(store)
+            self.phrases = self._cached_phrases(store, "phrases-v1", self._competence_phrases)
+            self.occupation_phrases = self._cached_phrases(store, "occupation-phrases-v1", occupation_phrases)
+            self.occupation_titles = {o.id: o.label("nl") for o in store.occupations("competent")}
             self._ready = True
 
-    def _phrase_matcher(self, store) -> PhraseMatcher:
-        meta = store.meta()
-        key = hashlib.sha256((meta.get("input_checksums", "") + "phrases-v1").encode()).hexdigest()[:16]
-        cache = self.settings.var_dir / "cache" / f"phrases-{key}.pkl"
-        if cache.exists():
-            try:
-                with open(cache, "rb") as fh:
-                    return pickle.load(fh)
-            except Exception:
-                pass
+    @staticmethod
+    def _competence_phrases(store) -> PhraseMatcher:
         pm = PhraseMatcher(max_tokens=6)
         for item_id, lang, label, _kind in store.competence_labels():
             if lang in ("nl", "en", "fr"):
                 pm.add(label, item_id, lang)
         # phrases that name very many concepts are not specific enough to count
         pm.phrases = {k: v for k, v in pm.phrases.items() if len(v) <= 3 and not (len(k) == 1 and len(k[0]) < 4)}
+        return pm
+
+    def _cached_phrases(self, store, name: str, build) -> PhraseMatcher:
+        """A phrase matcher built once per store (lemmatising ~100k labels takes a while) and pickled."""
+        meta = store.meta()
+        key = hashlib.sha256((meta.get("input_checksums", "") + name).encode()).hexdigest()[:16]
+        cache = self.settings.var_dir / "cache" / f"{name.rsplit('-', 1)[0]}-{key}.pkl"
+        if cache.exists():
+            try:
+                with open(cache, "rb") as fh:
+                    return pickle.load(fh)
+            except Exception:
+                pass
+        pm = build(store)
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
         with open(tmp, "wb") as fh:
@@ -187,6 +197,7 @@ class ExtractionEngine:
         lexical_hits: list[tuple[int, int, str, str | None]] = []   # (start, end, item id, level)
         soft_hits: list[tuple[int, int, str, str | None]] = []
         section: str | None = None
+        mentions: list[PhraseMatcher.Match] = []
         for s, e in split_sentences(text):
             sentence = text[s:e]
             hk = cues.heading_kind(sentence)
@@ -195,6 +206,8 @@ class ExtractionEngine:
                 continue
             if section in ("offer", "skip") or cues.is_noise_sentence(sentence):
                 continue
+            if kind != "vacancy":
+                mentions.extend(self._occupations_in(text, s, e, lang))
             title_intro = cues.is_title_intro(sentence)
             masked: list[tuple[int, int]] = []
             for r in cues.find_requirements(text, s, e, language_section=section == "languages"):
@@ -234,6 +247,11 @@ class ExtractionEngine:
                     continue
                 units.append((ps, pe, level_at(ps, pe)))
         result.requirements = _dedupe_requirements(result.requirements)
+        by_code: dict[str, list[Span]] = {}
+        for m in mentions:
+            by_code.setdefault(m.key, []).append(Span(m.start, m.end, text[m.start:m.end]))
+        result.occupations = [ExtractedOccupation(code, self.occupation_titles.get(code, code), spans)
+                              for code, spans in by_code.items()]
 
         found: dict[str, dict] = {}
 
@@ -311,6 +329,17 @@ class ExtractionEngine:
                 label_en=c.label_en, label_language=c.label_language, evidence=dict(ev)))
         result.competences.sort(key=lambda c: (-c.confidence, c.spans[0].start if c.spans else 0))
         return result
+
+    def _occupations_in(self, text: str, s: int, e: int, lang: str) -> list[PhraseMatcher.Match]:
+        """The person's own occupation titles in one sentence (see :mod:`matcher.extraction.occupations`)."""
+        skip = cues.negated_ranges(text, s, e) + context.excluded_ranges(text, s, e) + context.study_ranges(text, s, e)
+        out = []
+        for m in longest(self.occupation_phrases.find_tokens(tokenize(text[s:e], lang))):
+            a, b = m.start + s, m.end + s
+            if not (cues.overlaps((a, b), skip, 0.01) or context.names_someone_else(text, a)
+                    or context.inside_a_name(text, a, b)):
+                out.append(PhraseMatcher.Match(a, b, m.key, m.tokens))
+        return out
 
     def _merge_twins(self, found: dict[str, dict]) -> None:
         """Near-duplicates become one item: an ESCO-only concept whose Competent twin was also

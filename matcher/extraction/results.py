@@ -43,10 +43,18 @@ class ExtractedRequirement:       # diplomas, certificates, licences, languages:
 
 
 @dataclass
+class ExtractedOccupation:        # a job title the person names as their own (see matcher.extraction.occupations)
+    occupation_code: str          # Competent OP code
+    label: str                    # its Dutch title
+    spans: list[Span]
+
+
+@dataclass
 class Extraction:
     text_language: str            # "nl" | "en" | "fr"
     competences: list[ExtractedCompetence] = field(default_factory=list)
     requirements: list[ExtractedRequirement] = field(default_factory=list)
+    occupations: list[ExtractedOccupation] = field(default_factory=list)   # CV and free text only
 
 
 def extraction_json(ex: Extraction) -> dict:
@@ -63,4 +71,8 @@ def extraction_json(ex: Extraction) -> dict:
             "category": r.category, "value": r.value, "level": r.level, "status": r.status,
             "span": {"start": r.span.start, "end": r.span.end, "text": r.span.text},
         } for r in ex.requirements],
+        "occupations": [{
+            "occupation_code": o.occupation_code, "label": o.label,
+            "spans": [{"start": s.start, "end": s.end, "text": s.text} for s in o.spans],
+        } for o in ex.occupations],
     }

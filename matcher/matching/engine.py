@@ -25,6 +25,7 @@ import numpy as np
 
 from indexer.domain import Portfolio, Vacancy
 from indexer.settings import get_settings
+from indexer.storage.vacancy_index import CompetenceVectors
 from matcher.geo import complete
 from matcher.matching.encoding import (PortfolioSide, VacancySide, encode_portfolios, encode_vacancies,
                                        pair_features)
@@ -38,6 +39,11 @@ from matcher.matching.scoring import (Gap, MatchResult, MatchResultSet, Scored, 
 log = logging.getLogger(__name__)
 
 RETRIEVE_AFFINITY = 0.5
+#: Retrieval also takes the pairs most similar as competence bags (profile similarity), this many
+#: per query: what an exact-id match misses but a dense search would find.
+RETRIEVE_SIMILAR = 200
+#: ... if at least this similar (unrelated bags sit near 0, one related competence at ~0.3).
+RETRIEVE_MIN_SIMILARITY = 0.25
 #: Snapshot layout of the engine itself; the factor set is added to it (see ``ensure_built``).
 ENGINE_FORMAT = "2"
 
@@ -79,8 +85,10 @@ class MatchEngine:
     """
 
     def __init__(self, tax: MatchTaxonomy, repo, near: NearTable | None = None, *, near_loader=None,
-                 exposure: ExposureTracker | None = None, cache_dir=None, pseudonym_salt: str | None = None):
+                 exposure: ExposureTracker | None = None, cache_dir=None, pseudonym_salt: str | None = None,
+                 vectors: CompetenceVectors | None = None):
         self.tax = tax
+        self.vectors = vectors if vectors is not None else CompetenceVectors.hashed()
         self.pseudonym_salt = get_settings().pseudonym_salt if pseudonym_salt is None else pseudonym_salt
         self.cache_dir = cache_dir
         self.repo = repo
@@ -120,15 +128,16 @@ class MatchEngine:
             t0 = time.perf_counter()
             near = self.near
             fmt = f"{ENGINE_FORMAT}+{factor_set_version()}"
-            key = hashlib.sha256(f"{fmt}|{gen}|{self.tax.version}|{near.source}|{len(near)}".encode()).hexdigest()[:16]
+            key = hashlib.sha256(f"{fmt}|{gen}|{self.tax.version}|{near.source}|{len(near)}|{self.vectors.fingerprint}"
+                                 .encode()).hexdigest()[:16]
             path = self.cache_dir / f"engine-{key}.pkl" if self.cache_dir else None
             snap = _load_snapshot(path) if path is not None else None
             if snap is not None:
                 self.vocab, self.occ, languages, vac, port = snap
                 self.occ.tax = self.tax
-                ctx = EncodeContext(self.tax, self.occ, languages)
+                ctx = EncodeContext(self.tax, self.occ, languages, self.vectors)
             else:
-                ctx = EncodeContext(self.tax, self.occ)
+                ctx = EncodeContext(self.tax, self.occ, vectors=self.vectors)
                 vac = encode_vacancies(list(self.repo.iter_vacancies()), ctx, self.vocab)
                 port = encode_portfolios(list(self.repo.iter_portfolios()), ctx, self.vocab, near)
                 vac.pad(len(self.vocab))
@@ -239,10 +248,16 @@ class MatchEngine:
                            comp["matched_objs"], comp["gaps"], diplomas, summary)
 
     @staticmethod
-    def retrieved(f: PairFeatures) -> np.ndarray:
-        """Retrieval: a pair is considered when it shares a competence (exact or near) or when the
-        vacancy's occupation is (close to) one the person prefers; the factors then rerank."""
-        return (f.coverage > 0) | (f.affinity_known & (f.affinity >= RETRIEVE_AFFINITY))
+    def retrieved(f: PairFeatures, similar: int = RETRIEVE_SIMILAR) -> np.ndarray:
+        """Retrieval: a pair is considered when it shares a competence (exact or near), when the
+        vacancy's occupation is (close to) one the person prefers, or when it is among the
+        ``similar`` pairs of highest profile similarity; the factors then rerank."""
+        keep = (f.coverage > 0) | (f.affinity_known & (f.affinity >= RETRIEVE_AFFINITY))
+        sim = f.similarity
+        if similar > 0 and len(sim):
+            cut = np.partition(sim, len(sim) - similar)[len(sim) - similar] if len(sim) > similar else 0.0
+            keep |= (sim >= RETRIEVE_MIN_SIMILARITY) & (sim >= cut)
+        return keep
 
     @staticmethod
     def _top(score: np.ndarray, keep: np.ndarray, top: int, ids: list[str]) -> list[int]:

@@ -26,6 +26,7 @@ _WISH = _rx(_CUES["wish"])
 _EMPLOYER = _rx(_CUES["employer"])
 _STUDY = _rx(_CUES["study"])
 _ABSENT = _rx(_CUES["absent"])
+_OTHER_PERSON = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _CUES["other_person"])) + r")\s*$", re.I)
 # a wish reaches to the end of its clause; an employer phrase to the next comma or colon too
 _CLAUSE_END = re.compile(r"[.;!?\n]|\s(?:maar|mais|but)\s")
 _PHRASE_END = re.compile(r"[.;:!?\n,(]|\s[-–]\s|\s(?:maar|mais|but|en|et|and)\s")
@@ -43,6 +44,30 @@ def _ranges(rx: re.Pattern, stop: re.Pattern, text: str, start: int, end: int) -
 def excluded_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Wish and employer-context stretches of ``text[start:end]`` (absolute offsets)."""
     return _ranges(_WISH, _CLAUSE_END, text, start, end) + _ranges(_EMPLOYER, _PHRASE_END, text, start, end)
+
+
+def study_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Stretches about something the person is still studying ("ik studeer verpleegkunde")."""
+    return _ranges(_STUDY, _CLAUSE_END, text, start, end)
+
+
+def names_someone_else(text: str, start: int) -> bool:
+    """Whether the word before ``start`` makes a title someone else's ("van de verpleegkundige")."""
+    return bool(_OTHER_PERSON.search(text, max(0, start - 12), start))
+
+
+_PREV_WORD = re.compile(r"([^\W\d_][\w'-]*)[ \t]+$")
+_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'-]*)")
+
+
+def inside_a_name(text: str, start: int, end: int) -> bool:
+    """Whether a capitalised word stands between capitalised words on its line, as a surname does
+    ("Jan Bakker", "Smit Karel"): many surnames are occupations, and a name must never become one."""
+    if not text[start:start + 1].isupper():
+        return False
+    before = _PREV_WORD.search(text, max(0, start - 40), start)
+    after = _NEXT_WORD.match(text, end, min(len(text), end + 40))
+    return bool((before and before.group(1)[0].isupper()) or (after and after.group(1)[0].isupper()))
 
 
 def soft_skills(text: str, start: int, end: int) -> list[tuple[str, int, int]]:

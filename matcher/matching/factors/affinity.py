@@ -4,7 +4,8 @@
 profiles (weighted competence vectors, :class:`matcher.matching.occupations.OccupationSpace`),
 the best over the person's preferred occupations. When the person states no preference, or the
 vacancy has no known occupation, the factor is neutral (0.5) — nobody is ranked down for leaving
-it open.
+it open. A portfolio made from a CV text without stated preferences takes the job titles the
+text names as the person's own (:mod:`matcher.extraction.occupations`, via :mod:`matcher.ingest`).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ class Affinity(Factor):
     label = "beroepsaffiniteit"
     kind = "additive"
     order = 20
-    options = (Option("affinity_weight", 0.2, float, "Gewicht van de beroepsaffiniteit in de score.", ge=0, le=1),)
+    options = (Option("affinity_weight", 0.5, float, "Gewicht van de beroepsaffiniteit in de score.", ge=0, le=1),)
 
     def encode_vacancies(self, items, ctx) -> dict:
         return {"occ": np.array([ctx.occ.first_idx(v.occupation_codes) for v in items], dtype=np.int64)}
@@ -74,7 +75,11 @@ class Affinity(Factor):
         if not f.affinity_known[i]:
             return {"text": "geen voorkeursberoep of geen beroep bij de vacature: neutraal (0,5)"}
         best = self._via(pair)
+        # preferred occupations taken from the CV's own job titles (matcher.ingest) are named as such
+        own = bool(pair.portfolio.preferred_occupations) and \
+            pair.portfolio.extra.get("occupations_from_text") == pair.portfolio.preferred_occupations
+        kind = "beroep uit je cv" if own else "voorkeursberoep"
         if f.affinity[i] >= 0.999:
-            return {"text": "het beroep van de vacature is een voorkeursberoep", "via": best}
-        return {"text": f"verwant aan voorkeursberoep {best['label'] if best else ''} "
+            return {"text": f"het beroep van de vacature is een {kind}", "via": best}
+        return {"text": f"verwant aan {kind} {best['label'] if best else ''} "
                         f"(profielgelijkenis {f.affinity[i]:.2f})".replace("  ", " "), "via": best}

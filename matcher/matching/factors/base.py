@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from indexer.storage.vacancy_index import CompetenceVectors
+
 if TYPE_CHECKING:
     from indexer.domain import Portfolio, Vacancy
     from matcher.matching.near import MatchTaxonomy
@@ -74,13 +76,16 @@ class Preference:
 
 
 class EncodeContext:
-    """What factors may use to encode records: the taxonomy, the occupation space, and the
-    language columns (shared by both sides, they grow as languages are met)."""
+    """What factors may use to encode records: the taxonomy, the occupation space, the competence
+    vectors (the ones the durable vacancy index uses too) and the language columns (shared by both
+    sides, they grow as languages are met)."""
 
     BASE_LANGUAGES: ClassVar[tuple[str, ...]] = ("nl", "fr", "en", "de")
 
-    def __init__(self, tax: MatchTaxonomy, occ: OccupationSpace, languages: list[str] | None = None):
+    def __init__(self, tax: MatchTaxonomy, occ: OccupationSpace, languages: list[str] | None = None,
+                 vectors: CompetenceVectors | None = None):
         self.tax, self.occ = tax, occ
+        self.vectors = vectors if vectors is not None else CompetenceVectors.hashed()
         self.languages: list[str] = list(languages if languages is not None else self.BASE_LANGUAGES)
 
     def lang(self, code: str) -> int:
