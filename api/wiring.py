@@ -131,7 +131,8 @@ class Components:
         def make(repo, previous):
             return MatchEngine(self.match_taxonomy, repo, near=previous.near if previous else None,
                                near_loader=self.near_table, exposure=exposure, cache_dir=self.settings.var_dir / "match",
-                               pseudonym_salt=self.settings.pseudonym_salt, vectors=self.competence_vectors)
+                               pseudonym_salt=self.settings.pseudonym_salt, vectors=self.competence_vectors,
+                               vector_index=lambda: self.vacancy_index)
         return ServingMatcher(self.vacancies, make, sync=self.settings.match_refresh == "sync")  # type: ignore[return-value]
 
     @cached_property

@@ -85,3 +85,35 @@ def test_both_directions_agree_with_semantic_vectors():
         forward = engine.score_all_vacancies(p)
         for v in vacs:
             assert forward[v.id] == engine.score_all_candidates(v)[p.id]
+
+
+def test_dense_retrieval_reads_the_durable_vacancy_index():
+    """With a vacancy index, the dense candidates are the ones it returns (then reranked here);
+    when it fails, the engine takes the most similar pairs itself."""
+    import tempfile
+
+    from indexer.storage.sqlite import DurableSqliteVacancyRepository
+    from indexer.storage.vacancy_index import VacancyIndex
+
+    vectors = semantic_vectors()
+    repo = DurableSqliteVacancyRepository(":memory:")
+    repo.upsert_vacancies(vacancies())
+    person = Portfolio("PX", [pc("SK-H")])
+    repo.upsert_portfolios([person])
+    index = VacancyIndex.open(repo, tempfile.mkdtemp(), vectors)
+    calls = []
+
+    def lookup():
+        calls.append(1)
+        return index
+
+    off = MatchOptions.with_constraints("off")
+    with_index = MatchEngine(taxonomy(), repo, NearTable({}, "none"), vectors=vectors, vector_index=lookup)
+    ids = [r.vacancy["id"] for r in with_index.match_vacancies(person, top=5, options=off).results]
+    assert calls and "V1" in ids and "V4" not in ids
+
+    def broken():
+        raise OSError("index weg")
+
+    fallback = MatchEngine(taxonomy(), repo, NearTable({}, "none"), vectors=vectors, vector_index=broken)
+    assert [r.vacancy["id"] for r in fallback.match_vacancies(person, top=5, options=off).results] == ids

@@ -86,9 +86,13 @@ class MatchEngine:
 
     def __init__(self, tax: MatchTaxonomy, repo, near: NearTable | None = None, *, near_loader=None,
                  exposure: ExposureTracker | None = None, cache_dir=None, pseudonym_salt: str | None = None,
-                 vectors: CompetenceVectors | None = None):
+                 vectors: CompetenceVectors | None = None, vector_index=None):
         self.tax = tax
         self.vectors = vectors if vectors is not None else CompetenceVectors.hashed()
+        #: a callable giving the durable vacancy index (:class:`~indexer.storage.vacancy_index.VacancyIndex`,
+        #: same vectors): dense retrieval of a person's vacancies reads it; without one the engine
+        #: takes the most similar pairs itself
+        self._vector_index = vector_index
         self.pseudonym_salt = get_settings().pseudonym_salt if pseudonym_salt is None else pseudonym_salt
         self.cache_dir = cache_dir
         self.repo = repo
@@ -147,6 +151,7 @@ class MatchEngine:
             self._vcsc = vac.weights.tocsc()
             self._pcsc = port.credits.tocsc()
             self.ctx, self.vac, self.port = ctx, vac, port
+            self._row_of = {vid: i for i, vid in enumerate(vac.ids)}
             self._generation = gen
             self.build_seconds = time.perf_counter() - t0
             log.info("match index: %d vacancies, %d portfolios in %.1fs", vac.n, port.n, self.build_seconds)
@@ -248,16 +253,34 @@ class MatchEngine:
                            comp["matched_objs"], comp["gaps"], diplomas, summary)
 
     @staticmethod
-    def retrieved(f: PairFeatures, similar: int = RETRIEVE_SIMILAR) -> np.ndarray:
+    def retrieved(f: PairFeatures, dense_rows: np.ndarray | None = None, similar: int = RETRIEVE_SIMILAR) -> np.ndarray:
         """Retrieval: a pair is considered when it shares a competence (exact or near), when the
         vacancy's occupation is (close to) one the person prefers, or when it is among the
-        ``similar`` pairs of highest profile similarity; the factors then rerank."""
+        ``similar`` pairs of highest profile similarity — ``dense_rows`` when the durable vacancy
+        index found them, else taken here; the factors then rerank."""
         keep = (f.coverage > 0) | (f.affinity_known & (f.affinity >= RETRIEVE_AFFINITY))
         sim = f.similarity
-        if similar > 0 and len(sim):
+        if dense_rows is not None:
+            near = np.zeros(len(sim), dtype=bool)
+            near[dense_rows] = True
+            keep |= near & (sim >= RETRIEVE_MIN_SIMILARITY)
+        elif similar > 0 and len(sim):
             cut = np.partition(sim, len(sim) - similar)[len(sim) - similar] if len(sim) > similar else 0.0
             keep |= (sim >= RETRIEVE_MIN_SIMILARITY) & (sim >= cut)
         return keep
+
+    def _dense_rows(self, portfolio: Portfolio) -> np.ndarray | None:
+        """Rows of the vacancies the durable vacancy index finds nearest to the person's bag (None
+        without an index, or when it fails: then the engine takes the most similar pairs itself)."""
+        if self._vector_index is None or not portfolio.competences:
+            return None
+        try:
+            hits = self._vector_index().search_portfolio(portfolio, k=RETRIEVE_SIMILAR)
+        except Exception as exc:   # the index is an accelerator: matching goes on without it
+            log.warning("vacature-index niet bruikbaar voor retrieval (%s): exacte gelijkenis in de engine", exc)
+            return None
+        row_of = self._row_of
+        return np.fromiter((row_of[v] for v, _ in hits if v in row_of), dtype=np.int64)
 
     @staticmethod
     def _top(score: np.ndarray, keep: np.ndarray, top: int, ids: list[str]) -> list[int]:
@@ -282,7 +305,7 @@ class MatchEngine:
         credit_vec = self._credit_vector(credits)
         f = self._all_vacancy_features(pside, credit_vec, opts)
         scored = score_pairs(f, opts)
-        rows = self._top(scored.score, scored.keep & self.retrieved(f), top, self.vac.ids)
+        rows = self._top(scored.score, scored.keep & self.retrieved(f, self._dense_rows(portfolio)), top, self.vac.ids)
         results: list[MatchResult] = []
         if explain and rows:
             vacancies = {v.id: v for v in self.repo.get_vacancies([self.vac.ids[r] for r in rows])}
