@@ -10,7 +10,8 @@ by construction — guards, not evidence. Here protected traits are never given 
   municipalities where it mostly lives;
 * a name, an association and a career gap in the free CV text that goes through the real
   extractor (:meth:`CompetenceExtractor.extract`, ``kind="cv"``), together with competence
-  sentences that are identical for every group; what the name and association sentences add is
+  sentences that are identical for every group; what the name and association sentences add
+  (competences, and occupation titles, which become preferred occupations as in matcher.ingest) is
   reported as ``passthrough``;
 * career gaps (care, asylum procedure) also as evidence dates.
 
@@ -34,6 +35,9 @@ from collections import defaultdict
 
 import numpy as np
 
+from matcher.extraction.occupations import ranked_codes
+
+OCCUPATION = "occupation:"
 SEED = 20260315
 N_VACANCIES = 40
 PER_GROUP = 20
@@ -70,8 +74,11 @@ def _pid(seed: int, *parts: object) -> str:
 
 
 def _extract(extractor, text: str) -> list[tuple[str, str]]:
+    """(id, label) of what the text yields: competences, and the occupation titles the product
+    takes as the person's own (as ``occupation:OP-…``, what :mod:`matcher.ingest` would prefer)."""
     ex = extractor.extract(text, kind="cv")
-    return [(c.competence_id, c.label) for c in ex.competences]
+    return ([(c.competence_id, c.label) for c in ex.competences]
+            + [(f"{OCCUPATION}{o.occupation_code}", o.label) for o in ex.occupations for _ in o.spans])
 
 
 def _cohort(v, tax, extractor, seed: int, per_group: int, cache: dict, passthrough: dict):
@@ -101,9 +108,11 @@ def _cohort(v, tax, extractor, seed: int, per_group: int, cache: dict, passthrou
             else:
                 got = [(c.competence_id, lbl) for c, lbl in zip(held, labels)]
             date = "2018-01-01" if gap else "2024-01-01"
-            pc = [PortfolioCompetence(cid, lb, [Evidence("cv", lb, date=date)]) for cid, lb in dict(got).items()]
+            named = [cid[len(OCCUPATION):] for cid, _ in got if cid.startswith(OCCUPATION)]
+            pc = [PortfolioCompetence(cid, lb, [Evidence("cv", lb, date=date)]) for cid, lb in dict(got).items()
+                  if not cid.startswith(OCCUPATION)]
             langs = [LanguageSkill("nl", rng.choice(spec["nl"]))] + [LanguageSkill(c, lv) for c, lv in spec["other"][:1]]
-            p = Portfolio(_pid(seed, v.id, g, k), competences=pc, location=Location(postcode=rng.choice(spec["places"])),
+            p = Portfolio(_pid(seed, v.id, g, k), competences=pc, preferred_occupations=ranked_codes(named), location=Location(postcode=rng.choice(spec["places"])),
                           max_distance_km=30.0, languages=langs, synthetic=True,
                           extra={"career_gap": gap})
             people.append(p)

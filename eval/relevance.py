@@ -88,9 +88,10 @@ OPTION_SYSTEMS: dict[str, Callable[[], MatchOptions]] = {
     "coverage_only": lambda: _options(affinity_weight=0.0, similarity_weight=0.0, shortage_boost=False,
                                       constraints={c: "off" for c in MatchOptions().constraints}),
     "no_boost": lambda: _options(shortage_boost=False),
-    "no_similarity": lambda: _options(similarity_weight=0.0),
+    # the dev-best weights, given up for fairness (see matcher/matching/factors/similarity.py)
+    "with_similarity": lambda: _options(coverage_weight=0.4, similarity_weight=0.1, affinity_weight=0.5),
 }
-SYSTEMS: tuple[str, ...] = ("product", "dense_only", "coverage_only", "no_boost", "no_similarity", "random")
+SYSTEMS: tuple[str, ...] = ("product", "dense_only", "coverage_only", "no_boost", "with_similarity", "random")
 
 
 def ranked(system: str, portfolio, engine, vindex, k: int, seed: int = 0,

@@ -26,3 +26,23 @@ def test_language_gap_is_found_named_and_closed_by_its_switch():
     assert res["career_gap_score_effect"] == 0.0                  # no factor reads evidence dates
     causes = {x.get("cause") for x in res["default"]["top10"]["groups"].values()} - {None}
     assert causes <= {"constraints.language", "constraints.distance"} and causes
+
+
+def test_a_name_read_as_an_occupation_is_reported_and_moves_the_ranking():
+    """If the extractor took a surname for a job title, the eval must show it: as passthrough and
+    as a selection gap (the title becomes a preferred occupation, as in matcher.ingest)."""
+    from matcher.extraction.results import ExtractedOccupation, Extraction, Span
+
+    class NameAsTitle:
+        def extract(self, text, kind="cv"):
+            ex = Extraction("nl")
+            if "Peeters" in text:
+                ex.occupations = [ExtractedOccupation("OP-1", "Heftruckchauffeur", [Span(0, 7, "Peeters")])]
+            return ex
+
+    tax, _, engine = world()
+    res = run_proxy_fairness(tax, engine.near, vacancies(), extractor=NameAsTitle(), n_vacancies=5, per_group=10)
+    assert "occupation:OP-1 Heftruckchauffeur" in res["passthrough"]["vlaams"]
+    assert not any(k.startswith("occupation:") for g, d in res["passthrough"].items() if g != "vlaams" for k in d)
+    off = res["language_and_distance_off"]["top10"]["groups"]
+    assert min(x["ratio"] for x in off.values()) < 0.99

@@ -2,6 +2,8 @@
 exact ids miss, and adds nothing for unrelated bags."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -50,7 +52,8 @@ def test_similarity_finds_the_same_work_without_a_shared_id():
     but the bags are alike, so the vacancy is retrieved and the factor says why."""
     person = Portfolio("PX", [pc("SK-H")])
     engine = engine_with(semantic_vectors(), people=[person])
-    off = MatchOptions.with_constraints("off")          # the person states no licence or language
+    # the person states no licence or language; the factor weighs in (it is off by default)
+    off = dataclasses.replace(MatchOptions.with_constraints("off"), similarity_weight=0.2)
     scores = engine.score_all_vacancies(person, off)
     res = engine.match_vacancies(person, top=5, options=off)
     ids = [r.vacancy["id"] for r in res.results]
@@ -72,7 +75,7 @@ def test_unrelated_bags_add_almost_nothing_with_hashed_vectors():
 def test_weight_zero_switches_it_off():
     engine = engine_with(semantic_vectors())
     p = portfolios()[0]
-    on = engine.score_all_vacancies(p)
+    on = engine.score_all_vacancies(p, MatchOptions(similarity_weight=0.2))
     off = engine.score_all_vacancies(p, MatchOptions(similarity_weight=0.0))
     assert all(off[v] <= on[v] for v in on) and any(off[v] < on[v] for v in on)
 

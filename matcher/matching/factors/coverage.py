@@ -23,7 +23,7 @@ class Coverage(Factor):
     kind = "additive"
     order = 10
     options = (
-        Option("coverage_weight", 0.4, float, "Gewicht van de competentiedekking in de score.", ge=0, le=1),
+        Option("coverage_weight", 0.5, float, "Gewicht van de competentiedekking in de score.", ge=0, le=1),
         Option("open_threshold", 0.6, float, "Dekking vanaf welke een vacature 'open' is, voor het aantal vacatures "
                                              "dat een ontbrekende competentie opent.", ge=0, le=1),
     )
