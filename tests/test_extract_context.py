@@ -29,6 +29,21 @@ def test_wishes_and_employer_context_are_excluded(text: str, phrase: str) -> Non
     assert _covered(text, phrase, context.excluded_ranges(text, 0, len(text)))
 
 
+@pytest.mark.parametrize("text,phrase", [
+    ("Ik kwam in 2022 als vluchteling naar België en volg inburgering.", "Ik kwam in 2022 als vluchteling naar België"),
+    ("Ik ben Sarah, moeder van drie kinderen.", "moeder van drie kinderen"),
+    ("Je suis arrivée comme réfugiée en 2021.", "Je suis arrivée comme réfugiée en 2021"),
+])
+def test_personal_history_yields_nothing(text: str, phrase: str) -> None:
+    assert _covered(text, phrase, context.excluded_ranges(text, 0, len(text)))
+
+
+def test_personal_history_keeps_the_work_beside_it() -> None:
+    text = "Ik werk als kok en ben moeder van twee kinderen."
+    ranges = context.excluded_ranges(text, 0, len(text))
+    assert _covered(text, "moeder van twee kinderen", ranges) and not _covered(text, "werk als kok", ranges)
+
+
 def test_own_tasks_are_not_excluded() -> None:
     text = "Ik doe de boekhouding en de btw-aangifte."
     assert not context.excluded_ranges(text, 0, len(text))

@@ -26,6 +26,7 @@ _WISH = _rx(_CUES["wish"])
 _EMPLOYER = _rx(_CUES["employer"])
 _STUDY = _rx(_CUES["study"])
 _ABSENT = _rx(_CUES["absent"])
+_PERSONAL = _rx(_CUES["personal"])
 _OTHER_PERSON = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _CUES["other_person"])) + r")\s*$", re.I)
 # a wish reaches to the end of its clause; an employer phrase to the next comma or colon too
 _CLAUSE_END = re.compile(r"[.;!?\n]|\s(?:maar|mais|but)\s")
@@ -41,9 +42,24 @@ def _ranges(rx: re.Pattern, stop: re.Pattern, text: str, start: int, end: int) -
     return out
 
 
+_PART_BOUNDARY = re.compile(r"[,:;(]|\s[-–]\s|\s(?:en|et|and|maar|mais|but)\s")
+
+
+def _part_start(text: str, start: int, at: int) -> int:
+    """Where the clause part holding ``at`` begins: after the last comma or "en" before it."""
+    last = None
+    for last in _PART_BOUNDARY.finditer(text, start, at):
+        pass
+    return last.end() if last else start
+
+
 def excluded_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Wish and employer-context stretches of ``text[start:end]`` (absolute offsets)."""
-    return _ranges(_WISH, _CLAUSE_END, text, start, end) + _ranges(_EMPLOYER, _PHRASE_END, text, start, end)
+    """Wish, employer-context and personal-history stretches of ``text[start:end]`` (absolute
+    offsets); a personal cue ("als vluchteling", "moeder van drie") excludes its clause part
+    (from the last comma or "en" before it), so "Ik werk als kok en ben moeder van twee" keeps "kok"."""
+    personal = [(_part_start(text, start, a), stop) for a, stop in _ranges(_PERSONAL, _CLAUSE_END, text, start, end)]
+    return (_ranges(_WISH, _CLAUSE_END, text, start, end) + _ranges(_EMPLOYER, _PHRASE_END, text, start, end)
+            + personal)
 
 
 def study_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
