@@ -58,7 +58,7 @@ import scipy.sparse as sp
 
 from indexer.taxonomy.records import ProfileItem, Taxonomy
 
-PROFILE_VERSION = "2-core"
+PROFILE_VERSION = "2.1-core"  # 2.1: items built in sorted order (before, the hash seed changed ~1 % of them)
 RELATION_WEIGHT = {"exactMatch": 1.0, "closeMatch": 1.0, "narrowMatch": 1.0, "broadMatch": 0.5}
 ESSENTIAL_SHARE = 0.5
 #: At most this many provenance entries are kept per item (the strongest first).
@@ -121,7 +121,7 @@ def derive_profiles(tax: Taxonomy) -> dict[str, list[ProfileItem]]:
                 })
         items: dict[str, ProfileItem] = {}
         shares: dict[str, float] = {}
-        for skill_uri in set(votes_ess) | set(votes_opt):
+        for skill_uri in sorted(set(votes_ess) | set(votes_opt)):   # sorted: the same store on every run
             ess, opt = votes_ess.get(skill_uri, 0.0), votes_opt.get(skill_uri, 0.0)
             importance = "essential" if ess >= ESSENTIAL_SHARE * total else "optional"
             weight = round((ess + 0.5 * opt) / total, 4) if total else 0.0
