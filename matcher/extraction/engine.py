@@ -206,9 +206,14 @@ class ExtractionEngine:
                 continue
             if section in ("offer", "skip") or cues.is_noise_sentence(sentence):
                 continue
-            if kind != "vacancy":
-                mentions.extend(self._occupations_in(text, s, e, lang))
             title_intro = cues.is_title_intro(sentence)
+            no_competences = title_intro or section == "languages"
+            if kind != "vacancy" or not no_competences:
+                toks = tokenize(sentence, lang)
+                # negations, wishes, personal history and the employer's sector yield no competences or titles
+                negated = cues.negated_ranges(text, s, e) + context.excluded_ranges(text, s, e)
+            if kind != "vacancy":
+                mentions.extend(self._occupations_in(text, s, e, toks, negated))
             masked: list[tuple[int, int]] = []
             for r in cues.find_requirements(text, s, e, language_section=section == "languages"):
                 r_level = cues.requirement_level_at(text, s, e, r.start, r.end, section) if kind == "vacancy" else None
@@ -216,10 +221,8 @@ class ExtractionEngine:
                 result.requirements.append(ExtractedRequirement(
                     r.category, r.value, Span(r.start, r.end, text[r.start:r.end]), r.level, r_level, status))
                 masked.append((r.start, r.end))
-            if title_intro or section == "languages":
+            if no_competences:
                 continue
-            # negations, wishes and the employer's sector yield no competences
-            negated = cues.negated_ranges(text, s, e) + context.excluded_ranges(text, s, e)
 
             def level_at(a: int, b: int) -> str | None:
                 return cues.requirement_level_at(text, s, e, a, b, section) if kind == "vacancy" else None
@@ -229,7 +232,7 @@ class ExtractionEngine:
                 if not cues.overlaps((ms, me), negated, 0.5):
                     soft_hits.append((ms, me, code, level_at(ms, me)))
                     soft_spans.append((ms, me))
-            for m in self.phrases.find_tokens(tokenize(sentence, lang)):
+            for m in self.phrases.find_tokens(toks):
                 ms, me = m.start + s, m.end + s
                 if cues.overlaps((ms, me), negated + masked + soft_spans, 0.01):
                     continue
@@ -330,11 +333,12 @@ class ExtractionEngine:
         result.competences.sort(key=lambda c: (-c.confidence, c.spans[0].start if c.spans else 0))
         return result
 
-    def _occupations_in(self, text: str, s: int, e: int, lang: str) -> list[PhraseMatcher.Match]:
-        """The person's own occupation titles in one sentence (see :mod:`matcher.extraction.occupations`)."""
-        skip = cues.negated_ranges(text, s, e) + context.excluded_ranges(text, s, e) + context.study_ranges(text, s, e)
+    def _occupations_in(self, text: str, s: int, e: int, toks, negated: list[tuple[int, int]]) -> list[PhraseMatcher.Match]:
+        """The person's own occupation titles in one sentence ``text[s:e]`` (its tokens ``toks``,
+        its negated/excluded ranges ``negated``; see :mod:`matcher.extraction.occupations`)."""
+        skip = negated + context.study_ranges(text, s, e)
         out = []
-        for m in longest(self.occupation_phrases.find_tokens(tokenize(text[s:e], lang))):
+        for m in longest(self.occupation_phrases.find_tokens(toks)):
             a, b = m.start + s, m.end + s
             if not (cues.overlaps((a, b), skip, 0.01) or context.names_someone_else(text, a)
                     or context.inside_a_name(text, a, b)):
