@@ -36,6 +36,8 @@ from indexer.taxonomy.records import Competence, Occupation, ProfileItem, Taxono
 from indexer.taxonomy.sources import input_checksums, load_taxonomy
 
 SCHEMA_VERSION = "1"
+#: Relations by which an ESCO occupation stands for (is a label of) a Competent occupation.
+OCCUPATION_STANDS_FOR = ("exactMatch", "closeMatch", "narrowMatch")
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -234,6 +236,17 @@ class TaxonomyStore:
     def esco_for_competent(self, code: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.con.execute(
             "SELECT esco_uri, relation FROM occupation_map WHERE competent_code = ? ORDER BY esco_uri", (code,))]
+
+    def competent_occupation_of_esco(self) -> dict[str, str]:
+        """ESCO occupation URI -> the Competent occupation it stands for: the first Competent code
+        (in code order) mapping to it by :data:`OCCUPATION_STANDS_FOR` (a broader ESCO occupation
+        does not stand for the Competent one)."""
+        out: dict[str, str] = {}
+        for code, uri, rel in self.con.execute(
+                "SELECT competent_code, esco_uri, relation FROM occupation_map ORDER BY competent_code"):
+            if rel in OCCUPATION_STANDS_FOR:
+                out.setdefault(uri, code)
+        return out
 
     def competent_for_esco(self, uri: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.con.execute(

@@ -21,8 +21,6 @@ from collections.abc import Iterable
 from matcher.resources import load_json
 from matcher.text.lexical import PhraseMatcher
 
-#: Relations by which an ESCO occupation's label names the Competent occupation (as in the match taxonomy).
-MAPPED = ("exactMatch", "closeMatch", "narrowMatch")
 MAX_OCCUPATIONS_PER_LABEL = 2
 MIN_SINGLE_WORD = 5
 
@@ -33,12 +31,8 @@ def stopwords() -> set[str]:
 
 def occupation_phrases(store) -> PhraseMatcher:
     """A phrase matcher from occupation labels (nl, fr) to Competent occupation codes."""
-    to_competent: dict[str, str] = {}
+    to_competent = store.competent_occupation_of_esco()
     competent = {o.id for o in store.occupations("competent")}
-    for code, uri, rel in store.con.execute("SELECT competent_code, esco_uri, relation FROM occupation_map "
-                                            "ORDER BY competent_code"):
-        if rel in MAPPED:
-            to_competent.setdefault(uri, code)
     pm = PhraseMatcher(max_tokens=6)
     for oid, lang, label, _kind in store.occupation_labels():
         code = oid if oid in competent else to_competent.get(oid)

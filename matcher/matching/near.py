@@ -113,11 +113,9 @@ class MatchTaxonomy:
                 f"ORDER BY occupation_code, {core} DESC, {sal} DESC, competence_id"):
             profiles[code].append(ProfileEntry(cid, imp, float(w), float(sal), bool(core)))
         crosswalk = [tuple(r) for r in con.execute("SELECT competent_code, esco_uri, relation FROM competence_map")]
-        occ_map: dict[str, str] = {}
+        occ_map = store.competent_occupation_of_esco()
         votes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for code, uri, rel in con.execute("SELECT competent_code, esco_uri, relation FROM occupation_map ORDER BY competent_code"):
-            if rel in ("exactMatch", "closeMatch", "narrowMatch"):
-                occ_map.setdefault(uri, code)
+        for code, uri in con.execute("SELECT competent_code, esco_uri FROM occupation_map ORDER BY competent_code"):
             grp = isco.get(uri, "")
             if len(grp) >= 2:
                 votes[code][grp[:2]] += 1
