@@ -222,21 +222,23 @@ def _languages(items: list | None) -> list[LanguageSkill]:
     return [x if isinstance(x, LanguageSkill) else LanguageSkill(**x) for x in (items or [])]
 
 
-def vacancy_from_dict(d: dict) -> Vacancy:
-    """Inverse of ``dataclasses.asdict`` for a stored vacancy (no validation: see ``matcher.ingest``)."""
+def _record_from_dict(d: dict, record: type, competence: type):
+    """Vacancies and portfolios nest the same parts (competences with evidence, location, languages)."""
     d = dict(d)
-    d["competences"] = [VacancyCompetence(**{**c, "evidence": _evidence(c.get("evidence"))}) for c in d.get("competences", [])]
+    d["competences"] = [competence(**{**c, "evidence": _evidence(c.get("evidence"))}) for c in d.get("competences", [])]
     d["location"] = _location(d.get("location"))
     d["languages"] = _languages(d.get("languages"))
-    return Vacancy(**d)
+    return record(**d)
+
+
+def vacancy_from_dict(d: dict) -> Vacancy:
+    """Inverse of ``dataclasses.asdict`` for a stored vacancy (no validation: see ``matcher.ingest``)."""
+    return _record_from_dict(d, Vacancy, VacancyCompetence)
 
 
 def portfolio_from_dict(d: dict) -> Portfolio:
-    d = dict(d)
-    d["competences"] = [PortfolioCompetence(**{**c, "evidence": _evidence(c.get("evidence"))}) for c in d.get("competences", [])]
-    d["location"] = _location(d.get("location"))
-    d["languages"] = _languages(d.get("languages"))
-    return Portfolio(**d)
+    """Inverse of ``dataclasses.asdict`` for a stored portfolio (no validation: see ``matcher.ingest``)."""
+    return _record_from_dict(d, Portfolio, PortfolioCompetence)
 
 
 # ---------------------------------------------------------------------- input constraints
