@@ -44,18 +44,16 @@ def build_pairs(store, rng: random.Random, max_pairs: int) -> tuple[list[tuple[s
             for t in targets(occ_pref[oid], lang):
                 if t != label:
                     sources["occ_alt"].append((label, t, oid))
-    for code, uri, rel in con.execute("SELECT competent_code, esco_uri, relation FROM occupation_map"):
-        if rel not in ("exactMatch", "closeMatch") or uri not in occ_pref:
-            continue
-        for (lab,) in con.execute("SELECT label FROM occupation_labels WHERE occupation_id = ?", (code,)):
-            for t in targets(occ_pref[uri], "nl"):
-                sources["competent_occ"].append((lab, t, uri))
-    for code, uri, rel in con.execute("SELECT competent_code, esco_uri, relation FROM competence_map"):
-        if rel not in ("exactMatch", "closeMatch") or uri not in skill_pref:
-            continue
-        for (lab,) in con.execute("SELECT label FROM competence_labels WHERE competence_id = ?", (code,)):
-            for t in targets(skill_pref[uri], "nl"):
-                sources["competent_comp"].append((lab, t, uri))
+    # every Competent label of a code mapped (exact/close) to ESCO -> that ESCO item's preferred labels
+    for key, mapping, labels, label_of, pref in (
+            ("competent_occ", "occupation_map", "occupation_labels", "occupation_id", occ_pref),
+            ("competent_comp", "competence_map", "competence_labels", "competence_id", skill_pref)):
+        for code, uri, rel in con.execute(f"SELECT competent_code, esco_uri, relation FROM {mapping}"):
+            if rel not in ("exactMatch", "closeMatch") or uri not in pref:
+                continue
+            for (lab,) in con.execute(f"SELECT label FROM {labels} WHERE {label_of} = ?", (code,)):
+                for t in targets(pref[uri], "nl"):
+                    sources[key].append((lab, t, uri))
     for sid, lang, label, kind in con.execute(
             "SELECT competence_id, lang, label, kind FROM competence_labels WHERE competence_id LIKE 'http%'"):
         if kind == "alternative" and sid in skill_pref:
