@@ -38,6 +38,9 @@ from indexer.taxonomy.sources import input_checksums, load_taxonomy
 SCHEMA_VERSION = "1"
 #: Relations by which an ESCO occupation stands for (is a label of) a Competent occupation.
 OCCUPATION_STANDS_FOR = ("exactMatch", "closeMatch", "narrowMatch")
+#: table -> (record class, the columns only that kind has); the rest of a row is shared
+_CONCEPT_TABLES: dict[str, tuple[type, tuple[str, ...]]] = {
+    "occupations": (Occupation, ("code", "isco_group")), "competences": (Competence, ("kind", "reuse_level"))}
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -203,22 +206,31 @@ class TaxonomyStore:
                   "competence_map", "esco_occupation_skills", "profile_items", "shortage"]
         return {t: self.con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
 
-    # ----------------------------------------------------------- occupations
-    def _occupation(self, row: sqlite3.Row) -> Occupation:
-        labels = {k: row[f"label_{k}"] for k in ("nl", "en", "fr") if row[f"label_{k}"]}
-        desc = {k: row[f"description_{k}"] for k in ("nl", "en") if row[f"description_{k}"]}
-        return Occupation(id=row["id"], source=row["source"], code=row["code"], labels=labels,
-                          descriptions=desc, isco_group=row["isco_group"])
+    # ------------------------------------------------- occupations and competences alike
+    def _concept(self, table: str, row: sqlite3.Row):
+        """An ``occupations`` / ``competences`` row as its record: the shared columns (id, source,
+        labels nl/en/fr, descriptions nl/en) plus the ones only that kind has."""
+        record, own = _CONCEPT_TABLES[table]
+        return record(id=row["id"], source=row["source"], **{c: row[c] for c in own},
+                      labels={k: row[f"label_{k}"] for k in ("nl", "en", "fr") if row[f"label_{k}"]},
+                      descriptions={k: row[f"description_{k}"] for k in ("nl", "en") if row[f"description_{k}"]})
 
-    def occupation(self, occupation_id: str) -> Occupation | None:
-        row = self.con.execute("SELECT * FROM occupations WHERE id = ?", (occupation_id,)).fetchone()
-        return self._occupation(row) if row else None
+    def _by_id(self, table: str, item_id: str):
+        row = self.con.execute(f"SELECT * FROM {table} WHERE id = ?", (item_id,)).fetchone()
+        return self._concept(table, row) if row else None
 
-    def occupations(self, source: str | None = None) -> list[Occupation]:
-        sql, args = "SELECT * FROM occupations", ()
+    def _all(self, table: str, source: str | None) -> list:
+        sql, args = f"SELECT * FROM {table}", ()
         if source:
             sql, args = sql + " WHERE source = ?", (source,)
-        return [self._occupation(r) for r in self.con.execute(sql + " ORDER BY id", args)]
+        return [self._concept(table, r) for r in self.con.execute(sql + " ORDER BY id", args)]
+
+    # ----------------------------------------------------------- occupations
+    def occupation(self, occupation_id: str) -> Occupation | None:
+        return self._by_id("occupations", occupation_id)
+
+    def occupations(self, source: str | None = None) -> list[Occupation]:
+        return self._all("occupations", source)
 
     def occupation_labels(self) -> Iterator[tuple[str, str, str, str]]:
         """(occupation_id, lang, label, kind) for every label, in a stable order."""
@@ -253,21 +265,11 @@ class TaxonomyStore:
             "SELECT competent_code, relation FROM occupation_map WHERE esco_uri = ? ORDER BY competent_code", (uri,))]
 
     # ------------------------------------------------------------ competences
-    def _competence(self, row: sqlite3.Row) -> Competence:
-        labels = {k: row[f"label_{k}"] for k in ("nl", "en", "fr") if row[f"label_{k}"]}
-        desc = {k: row[f"description_{k}"] for k in ("nl", "en") if row[f"description_{k}"]}
-        return Competence(id=row["id"], source=row["source"], kind=row["kind"], labels=labels,
-                          descriptions=desc, reuse_level=row["reuse_level"])
-
     def competence(self, competence_id: str) -> Competence | None:
-        row = self.con.execute("SELECT * FROM competences WHERE id = ?", (competence_id,)).fetchone()
-        return self._competence(row) if row else None
+        return self._by_id("competences", competence_id)
 
     def competences(self, source: str | None = None) -> list[Competence]:
-        sql, args = "SELECT * FROM competences", ()
-        if source:
-            sql, args = sql + " WHERE source = ?", (source,)
-        return [self._competence(r) for r in self.con.execute(sql + " ORDER BY id", args)]
+        return self._all("competences", source)
 
     def competence_labels(self) -> Iterator[tuple[str, str, str, str]]:
         yield from self.con.execute(
