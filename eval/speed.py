@@ -250,21 +250,20 @@ def run_speed(services, engine, build_info: dict, tax, vacancies, portfolios, *,
         out["encoder"] = encoder_throughput(services)
     except Exception as exc:
         out["encoder"] = {"error": f"{type(exc).__name__}: {exc}"}
-    out["index_build_20k"] = build_info
-    people = sample_people(portfolios, queries + WARMUP)
-    out["match_20k"], raw["match_20k"] = match_latency(engine, people)
-    out["rss_mb_20k"] = rss_mb()
-    if progress:
-        print(f"  speed 20k: p50 {out['match_20k'].get('p50_ms')} ms", flush=True)
+
+    def scale(name: str, eng, build: dict, n_queries: int, shown: object) -> None:
+        """One index size: its build figures, match latency over a sample of people, RSS after."""
+        out[f"index_build_{name}"] = build
+        out[f"match_{name}"], raw[f"match_{name}"] = match_latency(eng, sample_people(portfolios, n_queries + WARMUP))
+        out[f"rss_mb_{name}"] = rss_mb()
+        if progress:
+            print(f"  speed {shown}: p50 {out[f'match_{name}'].get('p50_ms')} ms", flush=True)
+
+    scale("20k", engine, build_info, queries, "20k")
     if large and vacancies:
         repo = ReplicatedRepository(vacancies, replicas)
         big, info = engine_build(tax, repo, engine.near, source=f"in geheugen, {replicas}x gerepliceerd (geen JSON-parsing)")
-        out["index_build_200k"] = info
-        people = sample_people(portfolios, queries_large + WARMUP)
-        out["match_200k"], raw["match_200k"] = match_latency(big, people)
-        out["rss_mb_200k"] = rss_mb()
-        if progress:
-            print(f"  speed {big.vac.n}: p50 {out['match_200k'].get('p50_ms')} ms", flush=True)
+        scale("200k", big, info, queries_large, big.vac.n)
         del big
     out["peak_rss_mb"] = peak_rss_mb()
     out["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
