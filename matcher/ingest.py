@@ -24,9 +24,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, ID_PATTERN, MAX_ID_CHARS, PERSONAL_FIELDS,
                      REGIMES, free_form_problems, value_problems,
@@ -168,6 +168,13 @@ def _contract(v: str) -> str:
     return v
 
 
+# Field types both record models share, so each check is declared once (pydantic runs them
+# after the list/str validation, as a field validator would).
+Regimes = Annotated[list[str], AfterValidator(_regimes)]
+ContractType = Annotated[str, AfterValidator(_contract)]
+ContractTypes = Annotated[list[str], AfterValidator(lambda v: [_contract(x) for x in v])]
+
+
 class VacancyIn(_Model):
     """One vacancy (one line of a vacancies JSONL file)."""
 
@@ -178,24 +185,14 @@ class VacancyIn(_Model):
     occupation_codes: list[str] = Field(default_factory=list, description="Competent OP codes or ESCO occupation URIs")
     competences: list[VacancyCompetenceIn] = Field(default_factory=list)
     location: LocationIn = Field(default_factory=LocationIn)
-    regimes: list[str] = Field(default_factory=list, description="|".join(REGIMES))
-    contract_type: str = Field("", description="|".join(CONTRACT_TYPES))
+    regimes: Regimes = Field(default_factory=list, description="|".join(REGIMES))
+    contract_type: ContractType = Field("", description="|".join(CONTRACT_TYPES))
     driving_licence: str | None = None
     languages: list[LanguageIn] = Field(default_factory=list)
     diplomas: list[str] = Field(default_factory=list, description="shown with results, never enforced")
     remote: bool = False
     synthetic: bool = False
     extra: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("regimes")
-    @classmethod
-    def _check_regimes(cls, v: list[str]) -> list[str]:
-        return _regimes(v)
-
-    @field_validator("contract_type")
-    @classmethod
-    def _check_contract(cls, v: str) -> str:
-        return _contract(v)
 
 
 def _preferences_model() -> type[BaseModel]:
@@ -229,8 +226,8 @@ class PortfolioIn(_Model):
     preferred_occupations: list[str] = Field(default_factory=list)
     location: LocationIn = Field(default_factory=LocationIn)
     max_distance_km: float | None = Field(None, ge=0, le=500)
-    regimes: list[str] = Field(default_factory=list)
-    contract_types: list[str] = Field(default_factory=list)
+    regimes: Regimes = Field(default_factory=list)
+    contract_types: ContractTypes = Field(default_factory=list)
     driving_licences: list[str] = Field(default_factory=list)
     languages: list[LanguageIn] = Field(default_factory=list)
     personal: dict[str, Any] = Field(default_factory=dict, description="never used for scoring")
@@ -248,16 +245,6 @@ class PortfolioIn(_Model):
                 personal = data.get("personal") if isinstance(data.get("personal"), dict) else {}
                 data["personal"] = {**moved, **personal}
         return data
-
-    @field_validator("regimes")
-    @classmethod
-    def _check_regimes(cls, v: list[str]) -> list[str]:
-        return _regimes(v)
-
-    @field_validator("contract_types")
-    @classmethod
-    def _contracts(cls, v: list[str]) -> list[str]:
-        return [_contract(x) for x in v]
 
 
 # ====================================================================== resolving
