@@ -184,3 +184,24 @@ class Factor:
 
     def explain(self, f: PairFeatures, i: int, out: FactorOutput, opts, pair: PairDetail) -> dict:
         raise NotImplementedError  # pragma: no cover - interface
+
+
+class SwitchedMultiplier(Factor):
+    """A multiplier with an on/off option and a strength option (knelpuntberoep, telework,
+    exposure): the subclass declares the two as ``switch`` and ``strength`` (they become its
+    ``options``), and :meth:`scaled` applies the strength only while the switch is on."""
+
+    kind: ClassVar[str] = "multiplier"
+    switch: ClassVar[Option]
+    strength: ClassVar[Option]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "switch" in vars(cls) or "strength" in vars(cls):
+            cls.options = (cls.switch, cls.strength)
+
+    def scaled(self, value: np.ndarray, opts, sign: float = 1.0) -> FactorOutput:
+        """``effect = 1 + sign x strength x value``, with the strength 0 while switched off (the
+        weight reported is the strength in force)."""
+        w = getattr(opts, self.strength.name) if getattr(opts, self.switch.name) else 0.0
+        return FactorOutput(value, 1.0 + sign * w * value, weight=w)

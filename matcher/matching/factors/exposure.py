@@ -13,26 +13,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.matching.factors.base import Factor, FactorOutput, Option, PairDetail, PairFeatures
+from matcher.matching.factors.base import FactorOutput, Option, PairDetail, PairFeatures, SwitchedMultiplier
 
 
-class Exposure(Factor):
+class Exposure(SwitchedMultiplier):
     name = "exposure"
     label = "spreiding van blootstelling"
-    kind = "multiplier"
     order = 50
-    options = (
-        Option("spread_exposure", False, bool, "Blootstelling spreiden over vacatures/kandidaten.", api=True),
-        Option("exposure_strength", 0.15, float, "Hoeveel het vaakst getoonde item hoogstens verliest.", ge=0, le=1),
-    )
+    switch = Option("spread_exposure", False, bool, "Blootstelling spreiden over vacatures/kandidaten.", api=True)
+    strength = Option("exposure_strength", 0.15, float, "Hoeveel het vaakst getoonde item hoogstens verliest.", ge=0, le=1)
 
     def compute(self, f: PairFeatures, opts) -> FactorOutput:
         counts = f.exposure.astype(float)
         top = counts.max() if counts.size else 0.0
         share = np.log1p(counts) / np.log1p(top) if top > 0 else np.zeros(f.n)
-        if not opts.spread_exposure:
-            return FactorOutput(share, np.ones(f.n), weight=0.0)
-        return FactorOutput(share, 1.0 - opts.exposure_strength * share, weight=opts.exposure_strength)
+        return self.scaled(share, opts, sign=-1.0)
 
     def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
         n = int(f.exposure[i])

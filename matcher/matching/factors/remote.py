@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.matching.factors.base import Factor, FactorOutput, Option, PairDetail, PairFeatures, Pairs, Preference
+from matcher.matching.factors.base import (FactorOutput, Option, PairDetail, PairFeatures, Pairs, Preference,
+                                           SwitchedMultiplier)
 
 #: value of each stated wish for a job without / with telework
 WISH_VALUES: dict[str, tuple[float, float]] = {"required": (-1.0, 0.0), "preferred": (0.0, 0.5), "no": (0.0, 0.0)}
 WISH_LABELS_NL = {"required": "telewerk vereist", "preferred": "telewerk gewenst", "no": "geen telewerk gewenst"}
 
 
-class RemotePreference(Factor):
+class RemotePreference(SwitchedMultiplier):
     name = "remote"
     label = "telewerkvoorkeur"
-    kind = "multiplier"
     order = 45
-    options = (
-        Option("remote_preference", True, bool, "Rekening houden met de telewerkvoorkeur van de persoon.", api=True),
-        Option("remote_strength", 0.10, float, "Hoeveel een vacature zonder telewerk verliest als de persoon telewerk "
-                                               "vereist (de helft als bonus wanneer telewerk gewenst is en kan).",
-               ge=0, le=0.5),
-    )
+    switch = Option("remote_preference", True, bool, "Rekening houden met de telewerkvoorkeur van de persoon.", api=True)
+    strength = Option("remote_strength", 0.10, float, "Hoeveel een vacature zonder telewerk verliest als de persoon "
+                                                      "telewerk vereist (de helft als bonus wanneer telewerk gewenst is "
+                                                      "en kan).", ge=0, le=0.5)
     preferences = (Preference("remote", tuple(WISH_VALUES), "Telewerk: required (vereist), preferred (gewenst) of no "
                                                           "(niet gewenst); weglaten = geen voorkeur (neutraal)."),)
 
@@ -49,8 +47,7 @@ class RemotePreference(Factor):
         return {"remote_wish": pairs.full(np.where(remote, pairs.p("with"), pairs.p("without")), float)}
 
     def compute(self, f: PairFeatures, opts) -> FactorOutput:
-        w = opts.remote_strength if opts.remote_preference else 0.0
-        return FactorOutput(f.remote_wish, 1.0 + w * f.remote_wish, weight=w)
+        return self.scaled(f.remote_wish, opts)
 
     def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
         wish = pair.portfolio.preferences.get("remote")

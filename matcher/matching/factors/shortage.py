@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.matching.factors.base import Factor, FactorOutput, Option, PairDetail, PairFeatures
+from matcher.matching.factors.base import FactorOutput, Option, PairDetail, PairFeatures, SwitchedMultiplier
 
 
-class ShortageBoost(Factor):
+class ShortageBoost(SwitchedMultiplier):
     name = "shortage_boost"
     label = "knelpuntberoep"
-    kind = "multiplier"
     order = 40
-    options = (
-        Option("shortage_boost", True, bool, "Knelpuntberoepen iets hoger rangschikken.", api=True),
-        Option("shortage_weight", 0.10, float, "Boost voor een knelpuntberoep: score x (1 + gewicht).", ge=0, le=1),
-    )
+    switch = Option("shortage_boost", True, bool, "Knelpuntberoepen iets hoger rangschikken.", api=True)
+    strength = Option("shortage_weight", 0.10, float, "Boost voor een knelpuntberoep: score x (1 + gewicht).", ge=0, le=1)
 
     def encode_vacancies(self, items, ctx) -> dict:
         return {"shortage": np.array([any(ctx.tax.shortage_of(c) for c in v.occupation_codes) for v in items],
@@ -31,9 +28,7 @@ class ShortageBoost(Factor):
         return {"shortage": pairs.full(pairs.v("shortage"))}
 
     def compute(self, f: PairFeatures, opts) -> FactorOutput:
-        value = f.shortage.astype(float)
-        w = opts.shortage_weight if opts.shortage_boost else 0.0
-        return FactorOutput(value, 1.0 + w * value, weight=w)
+        return self.scaled(f.shortage.astype(float), opts)
 
     def explain(self, f, i, out, opts, pair: PairDetail) -> dict:
         info = next((s for s in map(pair.ctx.tax.shortage_of, pair.vacancy.occupation_codes) if s), None)
