@@ -64,6 +64,8 @@ class Rule:
     alternative: str
     severity: str = "warning"
     unless: tuple[re.Pattern, ...] = ()      # exemptions looked up in the same sentence
+    requires: re.Pattern | None = None       # a cue that must also be in the sentence (exclusion, inquiry)
+    voidable: tuple[re.Pattern, ...] = ()    # the exemptions a concessive phrase ("ook voor deze job") voids
 
     @property
     def category(self) -> str:
@@ -118,7 +120,44 @@ def _load_gendered_titles() -> dict[str, str]:
     return {row["title"]: row["neutral"] for row in load_csv("gendered_titles.csv")}
 
 
+_LEXICON = load_json("wording_lexicon.json")
+EXEMPTIONS.update({name: _pattern(spec) for name, spec in _LEXICON["exemptions"].items()})
+#: "ook voor deze job", "ook al", "volstaat niet": the sentence says the requirement holds without its reason
+CONCESSIVE = _pattern(_LEXICON["concessive"])
+#: a sentence that excludes, prefers or requires ("geen", "enkel", "komen niet in aanmerking", "uniquement", "only")
+EXCLUSION_CUES = _pattern(_LEXICON["exclusion_cues"])
+#: a sentence that asks for information ("vermeld", "peilen naar", "précisez", "please state")
+INQUIRY_CUES = _pattern(_LEXICON["inquiry_cues"])
+#: exemptions that the inclusive wording of a sentence gives; a concessive phrase does not void them
+_NOT_VOIDABLE = ("inclusive",)
+_LEXICON_REASONS: dict[str, str] = {
+    "terms": "Deze formulering verwijst naar een beschermd kenmerk (of een verdoken aanwijzing ervan) zonder dat de zin "
+             "een geldige reden geeft (wettelijke verplichting, wezenlijke en bepalende beroepsvereiste of positieve actie).",
+    "groups": "Deze zin sluit een groep uit, of geeft een groep voorrang, op grond van een beschermd kenmerk.",
+    "asked": "Deze zin vraagt naar beschermde persoonlijke informatie die voor de job niet nodig is.",
+}
+_LEXICON_CUES = {"terms": None, "groups": EXCLUSION_CUES, "asked": INQUIRY_CUES}
+
+
+def _load_lexicon_rules() -> list[Rule]:
+    """Rules from ``wording_lexicon.json``: per criterion its terms, its groups (with an exclusion
+    cue) and the information it must not ask for (with an inquiry cue)."""
+    out = []
+    for cid, spec in _LEXICON["criteria"].items():
+        crit = CRITERIA[cid]
+        names = spec.get("unless", [])
+        unless = tuple(EXEMPTIONS[u] for u in names)
+        voidable = tuple(EXEMPTIONS[u] for u in names if u not in _NOT_VOIDABLE)
+        for kind in ("terms", "groups", "asked"):
+            if spec.get(kind):
+                out.append(Rule(cid, _pattern(spec[kind]), _reason(_LEXICON_REASONS[kind], crit), crit.alternative,
+                                "warning", unless, _LEXICON_CUES[kind], voidable))
+    return out
+
+
 RULES: list[Rule] = _load_rules()
+#: the broad lexicon layer, checked after the hand-written rules of ``wording_rules.json``
+LEXICON_RULES: list[Rule] = _load_lexicon_rules()
 GENDERED_TITLES: dict[str, str] = _load_gendered_titles()
 
 MVX = re.compile(r"\(?\s*[mvhfx]\s*/\s*[mvhfx](\s*/\s*[mvhfx])?\s*\)?", re.IGNORECASE)
@@ -142,13 +181,16 @@ def _message(kind: str, criterion: str, severity: str, span: TextSpan, **values:
 def _rule_warnings(fld: str, body: str, regulated_title: bool) -> list[CheckWarning]:
     out: list[CheckWarning] = []
     seen: list[tuple[int, int, str]] = []
-    for rule in RULES:
+    for rule in RULES + LEXICON_RULES:
         for m in rule.pattern.finditer(body):
             if not m.group(0).strip():
                 continue
             a, b = _sentence_bounds(body, m.start(), m.end())
             sentence = body[a:b]
-            if any(u.search(sentence) for u in rule.unless):
+            if rule.requires is not None and not rule.requires.search(sentence):
+                continue
+            voided = rule.voidable if CONCESSIVE.search(sentence) else ()
+            if any(u.search(sentence) for u in rule.unless if u not in voided):
                 continue
             if rule.criterion == DIPLOMA and regulated_title:
                 continue
