@@ -61,6 +61,20 @@ def _page(it, offset: int, limit: int) -> list:
     return list(itertools.islice(it, offset, offset + limit))
 
 
+def _refuse_taken(existing, message: str) -> None:
+    """POST never replaces: an id that exists already is a 409 (PUT replaces)."""
+    if existing is not None:
+        raise ApiError(409, message)
+
+
+def _write(svc: Components, user: Principal, data: dict, from_body, save) -> dict:
+    """POST and PUT alike: validate the body as an import line is validated, store it (with its
+    owner) and answer the stored form."""
+    record = from_body(svc, data, ["body"])
+    save(svc, user, record)
+    return to_plain(record)
+
+
 # ---------------------------------------------------------------------- vacancies
 def After():  # noqa: N802 — a fresh FieldInfo per route
     return Query(None, min_length=1, max_length=MAX_ID_CHARS, pattern=ID_PATTERN,
@@ -112,11 +126,8 @@ def _save_vacancy(svc: Components, user: Principal, v) -> None:
 def create_vacancy(body: schemas.VacancyBody, svc: Components = Depends(components),
                    user: Principal = Depends(roles("employer"))) -> dict:
     """Een vacature toevoegen (409 als de id al bestaat; gebruik PUT om te wijzigen). Werkgevers, admin."""
-    if svc.vacancies.get_vacancy(body.id) is not None:
-        raise ApiError(409, f"Vacature '{body.id}' bestaat al; gebruik PUT om ze te wijzigen.")
-    v = vacancy_from_body(svc, body.model_dump(), ["body"])
-    _save_vacancy(svc, user, v)
-    return to_plain(v)
+    _refuse_taken(svc.vacancies.get_vacancy(body.id), f"Vacature '{body.id}' bestaat al; gebruik PUT om ze te wijzigen.")
+    return _write(svc, user, body.model_dump(), vacancy_from_body, _save_vacancy)
 
 
 @router.get("/vacancies/{vacancy_id}", response_model=schemas.VacancyRecord)
@@ -132,9 +143,7 @@ def put_vacancy(body: schemas.VacancyBody, vacancy_id: str = RecordId(), svc: Co
                 user: Principal = Depends(roles("employer"))) -> dict:
     """Een vacature vervangen of aanmaken; de id in het pad telt. Enkel de eigen organisatie, of admin."""
     _own_vacancy(svc, user, vacancy_id)
-    v = vacancy_from_body(svc, {**body.model_dump(), "id": vacancy_id}, ["body"])
-    _save_vacancy(svc, user, v)
-    return to_plain(v)
+    return _write(svc, user, {**body.model_dump(), "id": vacancy_id}, vacancy_from_body, _save_vacancy)
 
 
 @router.delete("/vacancies/{vacancy_id}", status_code=204, response_class=Response)
@@ -192,11 +201,8 @@ def _save_portfolio(svc: Components, user: Principal, p) -> None:
 def create_portfolio(body: schemas.PortfolioBody, svc: Components = Depends(components),
                      user: Principal = Depends(roles("jobseeker"))) -> dict:
     """Een portfolio aanmaken; het is van wie het aanmaakt (werkzoekende) of van niemand (admin)."""
-    if svc.vacancies.get_portfolio(body.id) is not None:
-        raise ApiError(409, f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
-    p = portfolio_from_body(svc, body.model_dump(), ["body"])
-    _save_portfolio(svc, user, p)
-    return to_plain(p)
+    _refuse_taken(svc.vacancies.get_portfolio(body.id), f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
+    return _write(svc, user, body.model_dump(), portfolio_from_body, _save_portfolio)
 
 
 @router.get("/portfolios/{portfolio_id}", response_model=schemas.PortfolioRecord)
@@ -221,9 +227,7 @@ def _writable_portfolio(svc: Components, user: Principal, portfolio_id: str, *, 
 def put_portfolio(body: schemas.PortfolioBody, portfolio_id: str = RecordId(), svc: Components = Depends(components),
                   user: Principal = Depends(roles("jobseeker"))) -> dict:
     _writable_portfolio(svc, user, portfolio_id, may_create=True)
-    p = portfolio_from_body(svc, {**body.model_dump(), "id": portfolio_id}, ["body"])
-    _save_portfolio(svc, user, p)
-    return to_plain(p)
+    return _write(svc, user, {**body.model_dump(), "id": portfolio_id}, portfolio_from_body, _save_portfolio)
 
 
 @router.delete("/portfolios/{portfolio_id}", status_code=204, response_class=Response)
