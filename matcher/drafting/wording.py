@@ -109,9 +109,11 @@ def _load_rules() -> list[Rule]:
     for r in _TABLE["rules"]:
         crit = CRITERIA[r["criterion"]]
         unless = r.get("unless") or []
+        names = [unless] if isinstance(unless, str) else unless
         out.append(Rule(crit.id, _pattern(r["pattern"]), _reason(r.get("reason", ""), crit),
                         r.get("alternative", crit.alternative), r.get("severity", "warning"),
-                        tuple(EXEMPTIONS[u] for u in ([unless] if isinstance(unless, str) else unless))))
+                        tuple(EXEMPTIONS[u] for u in names), CUES[r["requires"]] if r.get("requires") else None,
+                        tuple(EXEMPTIONS[u] for u in names if u not in _NOT_VOIDABLE)))
     return out
 
 
@@ -128,27 +130,37 @@ CONCESSIVE = _pattern(_LEXICON["concessive"])
 EXCLUSION_CUES = _pattern(_LEXICON["exclusion_cues"])
 #: a sentence that asks for information ("vermeld", "peilen naar", "précisez", "please state")
 INQUIRY_CUES = _pattern(_LEXICON["inquiry_cues"])
+#: the trait is the object of the work ("je gaat om met jonge kinderen", "je organiseert de Pride"): with no
+#: exclusion cue in the sentence a topic word (not coded wording) then gives no warning
+TASK_CONTEXT = _pattern(_LEXICON["task_context"])
 #: exemptions that the inclusive wording of a sentence gives; a concessive phrase does not void them
 _NOT_VOIDABLE = ("inclusive",)
+#: any wording that sets, asks or weighs a condition on the candidate: exclusion and inquiry cues plus
+#: requirement wording ("je bent", "vereist", "voor deze functie", "vous êtes", "must", a "Label:" line)
+CONDITION_CUES = _pattern(_LEXICON["condition_cues"] + _LEXICON["exclusion_cues"] + _LEXICON["inquiry_cues"])
+CUES: dict[str, re.Pattern] = {"condition": CONDITION_CUES, "exclusion": EXCLUSION_CUES, "inquiry": INQUIRY_CUES}
 _LEXICON_REASONS: dict[str, str] = {
+    "coded": "Deze formulering sluit mensen uit op grond van een beschermd kenmerk of verwijst er verdoken naar "
+             "(bv. 'jong team', 'moedertaal', 'goede familie'), zonder geldige reden in de zin.",
     "terms": "Deze formulering verwijst naar een beschermd kenmerk (of een verdoken aanwijzing ervan) zonder dat de zin "
              "een geldige reden geeft (wettelijke verplichting, wezenlijke en bepalende beroepsvereiste of positieve actie).",
     "groups": "Deze zin sluit een groep uit, of geeft een groep voorrang, op grond van een beschermd kenmerk.",
     "asked": "Deze zin vraagt naar beschermde persoonlijke informatie die voor de job niet nodig is.",
 }
-_LEXICON_CUES = {"terms": None, "groups": EXCLUSION_CUES, "asked": INQUIRY_CUES}
+_LEXICON_CUES = {"coded": None, "terms": CONDITION_CUES, "groups": EXCLUSION_CUES, "asked": INQUIRY_CUES}
 
 
 def _load_lexicon_rules() -> list[Rule]:
-    """Rules from ``wording_lexicon.json``: per criterion its terms, its groups (with an exclusion
-    cue) and the information it must not ask for (with an inquiry cue)."""
+    """Rules from ``wording_lexicon.json``: per criterion its coded wording (always), its terms (with a
+    condition cue in the sentence), its groups (with an exclusion cue) and the information it must not
+    ask for (with an inquiry cue)."""
     out = []
     for cid, spec in _LEXICON["criteria"].items():
         crit = CRITERIA[cid]
         names = spec.get("unless", [])
         unless = tuple(EXEMPTIONS[u] for u in names)
         voidable = tuple(EXEMPTIONS[u] for u in names if u not in _NOT_VOIDABLE)
-        for kind in ("terms", "groups", "asked"):
+        for kind in ("coded", "terms", "groups", "asked"):
             if spec.get(kind):
                 out.append(Rule(cid, _pattern(spec[kind]), _reason(_LEXICON_REASONS[kind], crit), crit.alternative,
                                 "warning", unless, _LEXICON_CUES[kind], voidable))
@@ -172,6 +184,22 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, (m.start() if m else len(text))
 
 
+_CLAUSE_END = re.compile(r"[.!?\n](?=\s|$)")
+
+
+def _cue_window(text: str, a: int, b: int) -> str:
+    """Where cues and exemptions of a match are looked up: its sentence, not cut at ';' ("je gebruikt je
+    eigen auto; we betalen een vergoeding"), and for a question also the answer ("Kanker gehad? Dan is
+    deze job niets voor jou.")."""
+    while b < len(text) and text[b] == ";":
+        m = _CLAUSE_END.search(text, b + 1)
+        b = m.start() if m else len(text)
+    if b < len(text) and text[b] == "?":
+        m = _CLAUSE_END.search(text, b + 1)
+        b = m.start() if m else len(text)
+    return text[a:b]
+
+
 def _message(kind: str, criterion: str, severity: str, span: TextSpan, **values: str) -> CheckWarning:
     msg, crit = _MESSAGES[kind], CRITERIA[criterion]
     return CheckWarning(crit.group, severity, span, _reason(msg["reason"].format(**values), crit),
@@ -186,11 +214,14 @@ def _rule_warnings(fld: str, body: str, regulated_title: bool) -> list[CheckWarn
             if not m.group(0).strip():
                 continue
             a, b = _sentence_bounds(body, m.start(), m.end())
-            sentence = body[a:b]
-            if rule.requires is not None and not rule.requires.search(sentence):
-                continue
-            voided = rule.voidable if CONCESSIVE.search(sentence) else ()
-            if any(u.search(sentence) for u in rule.unless if u not in voided):
+            window = _cue_window(body, a, b)   # the sentence, across ';', and the answer to a question
+            if rule.requires is not None:
+                if not rule.requires.search(window):
+                    continue
+                if TASK_CONTEXT.search(window) and not EXCLUSION_CUES.search(window) and not CONCESSIVE.search(window):
+                    continue
+            voided = rule.voidable if CONCESSIVE.search(window) else ()
+            if any(u.search(window) for u in rule.unless if u not in voided):
                 continue
             if rule.criterion == DIPLOMA and regulated_title:
                 continue
@@ -215,7 +246,10 @@ def check_text(title: str, text: str, diplomas: list[str] | None = None) -> list
             word = m.group(0).lower()
             if word in GENDERED_TITLES:
                 a, b = _sentence_bounds(body, m.start(), m.end())
-                if EXEMPTIONS["casting"].search(body[a:b]):
+                sentence = body[a:b]
+                # a casting role, or a title written inclusively / required by law in the same sentence
+                if EXEMPTIONS["casting"].search(sentence) or (fld == "text" and (
+                        MVX_FULL.search(sentence) or EXEMPTIONS["legal"].search(sentence))):
                     continue
                 out.append(_message("gendered_title", "sex", "warning", TextSpan(fld, m.start(), m.end(), m.group(0)),
                                     word=m.group(0), neutral=GENDERED_TITLES[word]))
