@@ -13,7 +13,9 @@ file, counting from the ``HOLDOUT_EVERY``-th, never looked at while writing the 
 Per criterion c: recall = sentences expecting c that got c / sentences expecting c;
 precision = sentences that got c and expect c / sentences that got c (over the whole part, so a
 religion sentence flagged for "sex" is a false positive of "sex"). Also: every warning (any
-criterion, diploma advice included) on a ``legitimate`` sentence — the target is 0.
+criterion, diploma advice included) on a ``legitimate`` sentence — the target is 0. Per ``kind``:
+``recall_by_kind`` (positives whose every expected criterion was found) and ``clean_by_kind``
+(negatives without any protected-criterion warning).
 """
 from __future__ import annotations
 
@@ -83,6 +85,12 @@ def score_part(rows: list[tuple[GoldSentence, set[str], list]], criteria: tuple[
         "criteria_precision_ge_0_9": sum(1 for p in precisions if p >= 0.9),
         "sentence_flagged_rate_positives": _ratio(sum(1 for _, got in positives if got), len(positives)),
         "sentence_clean_rate_negatives": _ratio(sum(1 for _, got in negatives if not got), len(negatives)),
+        "recall_by_kind": {k: _ratio(sum(1 for g, got in positives if g.kind == k and g.expected <= got),
+                                     sum(1 for g, _ in positives if g.kind == k))
+                           for k in sorted({g.kind for g, _ in positives})},
+        "clean_by_kind": {k: _ratio(sum(1 for g, got in negatives if g.kind == k and not got),
+                                    sum(1 for g, _ in negatives if g.kind == k))
+                          for k in sorted({g.kind for g, _ in negatives})},
         "legitimate_sentences": len(legit),
         "warnings_on_legitimate": sum(len(ws) for _, ws in legit),
         "legitimate_with_warning": [g.id for g, ws in legit if ws],

@@ -161,6 +161,20 @@ def test_wording_rules_are_data_with_known_exemptions():
     assert all(r.reason and r.alternative for r in RULES)
     assert len(PROTECTED) == 19 and {r.criterion for r in RULES} == set(CRITERIA)
     assert all(CRITERIA[c].law for c in PROTECTED)
+    assert {r["requires"] for r in table["rules"] if "requires" in r} <= {"condition", "exclusion", "inquiry"}
+
+
+def test_wording_lexicon_is_data_for_every_criterion():
+    from matcher.drafting.wording import CRITERIA, EXEMPTIONS, LEXICON_RULES, PROTECTED
+    from matcher.resources import load_json
+
+    lexicon = load_json("wording_lexicon.json")
+    assert set(lexicon["criteria"]) == set(PROTECTED)
+    assert {u for c in lexicon["criteria"].values() for u in c["unless"]} <= set(EXEMPTIONS)
+    assert all(c["coded"] or c["terms"] for c in lexicon["criteria"].values())
+    assert {r.criterion for r in LEXICON_RULES} == set(PROTECTED)
+    for r in LEXICON_RULES:   # every lexicon warning names its criterion's law and offers the alternative
+        assert CRITERIA[r.criterion].law in r.reason and r.alternative == CRITERIA[r.criterion].alternative
 
 
 def test_missing_resource_names_the_file():
@@ -231,3 +245,67 @@ def test_every_criterion_has_a_dutch_label_for_the_api():
     from matcher.drafting.wording import CRITERIA
 
     assert set(CRITERIA) <= set(CATEGORY_LABELS_NL)
+
+
+# ------------------------------------------------------------------ generalisation: cues, context, exemptions
+def crits(text):
+    return {w.criterion for w in check_text("", text) if w.criterion != "diploma"}
+
+
+@pytest.mark.parametrize("text,criterion", [
+    # coded wording warns on its own, topic words with a condition (requirement, exclusion, question)
+    ("Een charmante jongedame aan het onthaal.", "sex"),
+    ("Een charmante jongedame aan het onthaal.", "age"),
+    ("Gepensioneerden komen niet in aanmerking.", "age"),
+    ("Kandidaten boven de 50 nemen we niet aan.", "age"),
+    ("Vermeld je geboortedatum.", "age"),
+    ("Homo's en lesbiennes passen niet in onze conservatieve klantenkring.", "sexual_orientation"),
+    ("Je bent geboren en getogen in West-Vlaanderen.", "descent"),
+    ("Kandidaten uit een arbeidersmilieu passen minder.", "social_origin"),
+    ("Kandidaten met een leefloon hoeven niet te solliciteren.", "wealth"),
+    ("Rolstoelgebruikers kunnen we niet tewerkstellen.", "disability"),
+    ("Cv's met een Arabische naam leggen we opzij.", "national_ethnic_origin"),
+    ("Vous êtes francophone natif.", "language"),
+    ("Pas de signes religieux visibles, nos clients n'aiment pas ça.", "religion_belief"),
+    ("Black applicants need not apply.", "skin_colour"),
+    ("Candidates with extreme political views will not be hired.", "political_conviction"),
+    # a question answered in the next sentence, a concessive phrase that voids the legal reason
+    ("Kanker gehad? Dan is deze zware job niets voor jou.", "health"),
+    ("Niet-EU-burgers worden niet weerhouden, ook al hebben ze een geldige arbeidsvergunning.", "nationality"),
+    # "welkom" after a restriction is not an inclusive statement
+    ("Enkel kandidaten met Vlaamse roots zijn welkom.", "descent"),
+    ("Seuls les candidats d'origine belge sont les bienvenus.", "national_ethnic_origin"),
+    ("Hoofddoeken worden niet getolereerd.", "religion_belief"),
+    ("Ongeacht je ervaring moet je jonger zijn dan 35.", "age"),
+])
+def test_generalised_wording_is_caught(text, criterion):
+    assert criterion in crits(text), check_text("", text)
+
+
+@pytest.mark.parametrize("text", [
+    # the trait as the object of the work, a description of the team, benefits, respect, choice
+    "Ons team bestaat uit twintigers en vijftigers die elkaar versterken.",
+    "Je werkt samen met collega's van verschillende nationaliteiten.",
+    "Als kinderverzorger moet je goed kunnen omgaan met jonge kinderen en hun ouders.",
+    "Je moet de Pride-parade mee organiseren als medewerker evenementen van de stad.",
+    "Je werkt in een centrum voor asielzoekers als maatschappelijk assistent.",
+    "Zwangerschapsverlof en ouderschapsverlof worden volledig doorbetaald.",
+    "In de kantine serveren we halal, vegetarische en veganistische maaltijden.",
+    "We respecteren de religieuze overtuiging van al onze medewerkers.",
+    "Je bent een man of vrouw met passie voor techniek.",
+    "We beoordelen kandidaten zonder te kijken naar hun achternaam of afkomst.",
+    "Je gebruikt je eigen auto; we betalen een vergoeding per kilometer.",
+    # genuine requirements with their reason, an ethos-based employer, a casting role
+    "Voor deze bewakingsfunctie ben je minstens 21 jaar, zoals de wet op de private veiligheid vereist.",
+    "Voor deze functie bij de FOD Buitenlandse Zaken is de Belgische nationaliteit vereist.",
+    "Als leerkracht in onze katholieke school respecteer je het pedagogisch project.",
+    "Voor de rol van grootmoeder in deze reclamespot zoeken we een actrice van 70 jaar of ouder.",
+    "Als brandweerman slaag je voor de fysieke proeven die de wet voorschrijft.",
+    # ordinary vacancy wording that contains a trigger word
+    "Wij bieden een aantrekkelijk loon aangevuld met extralegale voordelen.",
+    "We hechten belang aan duurzaamheid en milieu.",
+    "Je meet de lengte en het gewicht van baby's op het consultatiebureau.",
+    "Je moet homogene productiepartijen controleren in het labo.",
+])
+def test_context_keeps_neutral_and_legitimate_sentences_clean(text):
+    assert check_text("", text) == []

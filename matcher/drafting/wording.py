@@ -8,7 +8,17 @@ The rules are data (``matcher/resources/wording_rules.json``): per criterion its
 group and alternative; per rule a pattern (Dutch, French, English) and the exemptions that,
 found in the same sentence, silence it — an inclusive statement, a sentence about the job's
 content, a legal obligation, an ethos-based employer, a casting role, a safety rule, a task
-reason for a physical demand, a CEFR level. Gendered job titles are
+reason for a physical demand, a CEFR level. A second table, ``wording_lexicon.json``, is the broad
+layer that generalises beyond the sentences the first rules were written from: per criterion
+*coded* wording that warns on its own ("jong team", "moedertaal", "goede familie"), *terms* that
+name the trait and warn only when the sentence also sets, weighs or asks a condition (a
+requirement, exclusion or inquiry cue: "je bent", "geen", "komen niet in aanmerking", "vermeld",
+"uniquement", "must"), *groups* of people that warn with an exclusion cue, and information that
+must not be *asked*. A topic word whose sentence describes the work done with the group ("je gaat
+om met jonge kinderen", "je organiseert de Pride") gives no warning unless the sentence excludes;
+a concessive phrase ("ook voor deze job", "ook al hebben ze een arbeidsvergunning") voids a legal,
+job or task exemption. Cues and exemptions are read in the whole sentence, across ';', and for a
+question also in its answer ("Kanker gehad? Dan is deze job niets voor jou."). Gendered job titles are
 ``resources/gendered_titles.csv``; regulated professions (a nurse needs the recognised diploma
 and visum) are ``resources/regulated_professions.json``: a diploma asked for one of them gives no
 warning, so "of gelijkwaardig door ervaring" is never suggested there. Built in, because they
