@@ -81,9 +81,10 @@ class RequirementOut(BaseModel):
 
 
 class OccupationMentionOut(BaseModel):
-    occupation_code: str = Field(description="Competent-beroep (OP-…) dat de persoon als eigen beroep noemt.")
+    occupation_code: str = Field(description="Competent-beroep (OP-…) dat de persoon noemt.")
     label: str
     spans: list[SpanOut]
+    status: str = Field("own", description="own: wat de persoon doet of deed; wished: de job die de persoon zoekt.")
 
 
 class ExtractOut(BaseModel):
@@ -91,7 +92,7 @@ class ExtractOut(BaseModel):
     competences: list[CompetenceOut]
     requirements: list[RequirementOut]
     occupations: list[OccupationMentionOut] = Field(
-        default_factory=list, description="Beroepstitels uit de tekst (cv/vrij): wat de persoon doet of deed.")
+        default_factory=list, description="Beroepstitels uit de tekst (cv/vrij): wat de persoon doet of deed, en de gezochte job.")
 
 
 class NormaliseIn(BaseModel):

@@ -35,7 +35,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from matcher.extraction.occupations import ranked_codes
+from matcher.extraction.occupations import preferred_codes
 
 OCCUPATION = "occupation:"
 SEED = 20260315
@@ -74,11 +74,11 @@ def _pid(seed: int, *parts: object) -> str:
 
 
 def _extract(extractor, text: str) -> list[tuple[str, str]]:
-    """(id, label) of what the text yields: competences, and the occupation titles the product
-    takes as the person's own (as ``occupation:OP-…``, what :mod:`matcher.ingest` would prefer)."""
+    """(id, label) of what the text yields: competences, and the occupation titles that
+    :mod:`matcher.ingest` turns into preferred occupations (as ``occupation:<status>:OP-…``)."""
     ex = extractor.extract(text, kind="cv")
     return ([(c.competence_id, c.label) for c in ex.competences]
-            + [(f"{OCCUPATION}{o.occupation_code}", o.label) for o in ex.occupations for _ in o.spans])
+            + [(f"{OCCUPATION}{o.status}:{o.occupation_code}", o.label) for o in ex.occupations for _ in o.spans])
 
 
 def _cohort(v, tax, extractor, seed: int, per_group: int, cache: dict, passthrough: dict):
@@ -108,11 +108,12 @@ def _cohort(v, tax, extractor, seed: int, per_group: int, cache: dict, passthrou
             else:
                 got = [(c.competence_id, lbl) for c, lbl in zip(held, labels)]
             date = "2018-01-01" if gap else "2024-01-01"
-            named = [cid[len(OCCUPATION):] for cid, _ in got if cid.startswith(OCCUPATION)]
+            titles = [cid[len(OCCUPATION):].split(":", 1) for cid, _ in got if cid.startswith(OCCUPATION)]
+            named = [(code, status, 1) for status, code in titles]
             pc = [PortfolioCompetence(cid, lb, [Evidence("cv", lb, date=date)]) for cid, lb in dict(got).items()
                   if not cid.startswith(OCCUPATION)]
             langs = [LanguageSkill("nl", rng.choice(spec["nl"]))] + [LanguageSkill(c, lv) for c, lv in spec["other"][:1]]
-            p = Portfolio(_pid(seed, v.id, g, k), competences=pc, preferred_occupations=ranked_codes(named), location=Location(postcode=rng.choice(spec["places"])),
+            p = Portfolio(_pid(seed, v.id, g, k), competences=pc, preferred_occupations=preferred_codes(named), location=Location(postcode=rng.choice(spec["places"])),
                           max_distance_km=30.0, languages=langs, synthetic=True,
                           extra={"career_gap": gap})
             people.append(p)

@@ -32,7 +32,7 @@ from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, ID_PA
                      REGIMES, free_form_problems, value_problems,
                      VACANCY_EVIDENCE_SOURCES, Evidence,
                      LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
-from matcher.extraction.occupations import ranked_codes
+from matcher.extraction.occupations import preferred_codes
 from matcher.geo import locate
 from matcher.matching.factors import preference_specs
 from matcher.matching.near import MatchTaxonomy
@@ -380,8 +380,8 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
     preferred = list(m.preferred_occupations)
     if named:
         # the occupations a CV names as the person's own stand in for a preference the person did not state
-        codes = [o.occupation_code for o in named for _ in o.spans if o.occupation_code in resolver.tax.occupation_labels]
-        m.extra["occupations_from_text"] = ranked_codes(codes)
+        m.extra["occupations_from_text"] = preferred_codes(
+            (o.occupation_code, o.status, len(o.spans)) for o in named if o.occupation_code in resolver.tax.occupation_labels)
         preferred = preferred or list(m.extra["occupations_from_text"])
     for ec in extracted:
         ev = [Evidence("extracted", s.text, s.start, s.end) for s in ec.spans] or [Evidence("extracted")]

@@ -18,12 +18,21 @@ def _covered(text: str, phrase: str, ranges) -> bool:
     return cues.overlaps((i, i + len(phrase)), ranges, 0.9)
 
 
+JOB_SEARCHES = [
+    ("ik zoek werk als afwasser", "afwasser"),
+    ("zoek iets als chauffeur of in de verkoop", "chauffeur of in de verkoop"),
+    ("Je cherche un emploi comme serveur à Bruxelles.", "serveur"),
+    ("I am looking for a job as a nurse.", "nurse"),
+]
+
+
 @pytest.mark.parametrize("text,phrase", [
     ("Ik wil graag verpleegkundige worden.", "verpleegkundige"),
     ("Liefst iets in de zorg of het onderwijs.", "de zorg of het onderwijs"),
     ("Boekhouder bij een KMO in de bouwsector.", "KMO in de bouwsector"),
     ("Je cherche un emploi dans la restauration.", "un emploi dans la restauration"),
     ("I want to become a nurse.", "become a nurse"),
+    *JOB_SEARCHES,
 ])
 def test_wishes_and_employer_context_are_excluded(text: str, phrase: str) -> None:
     assert _covered(text, phrase, context.excluded_ranges(text, 0, len(text)))
@@ -204,3 +213,70 @@ def test_api_extract_status_and_bad_input(mini_services) -> None:
     for bad in ("\x01\x02\x03\x04\x05\x06 garbage \x07\x08", "Я работаю водителем погрузчика на складе много лет"):
         r = client.post("/api/v1/extract", json={"text": bad})
         assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", r.text
+
+
+@pytest.fixture(scope="module")
+def mini_titles(mini_settings):
+    """The occupation-title matchers of the miniature store (no model needed)."""
+    from indexer.taxonomy.store import TaxonomyStore, ensure_store
+    from matcher.extraction.occupations import occupation_titles
+
+    ensure_store(mini_settings, progress=False)
+    return occupation_titles(TaxonomyStore(mini_settings.store_path))
+
+
+def _titles(titles, text: str, lang: str = "nl") -> list[tuple[str, str]]:
+    from matcher.text.lexical import tokenize
+
+    return [(text[m.start:m.end], m.key) for m in titles.find(tokenize(text, lang, split_slashes=True), lang)]
+
+
+def test_compound_titles_verb_forms_and_english_labels(mini_titles) -> None:
+    """A Dutch compound whose head is a title is that title; English labels count in English
+    texts only, where Dutch labels must not meet English lemmas."""
+    assert _titles(mini_titles, "Ik was 5 jaar koelmagazijnmedewerker.") == [("koelmagazijnmedewerker", "OP-400")]
+    assert _titles(mini_titles, "ben magazijnmedewerker/heftruckchauffeur") == \
+        [("magazijnmedewerker", "OP-400"), ("heftruckchauffeur", "OP-388")]
+    assert _titles(mini_titles, "I worked as a forklift driver for six years.", "en") == [("forklift driver", "OP-388")]
+    assert _titles(mini_titles, "Ik werkte met een forklift driver samen.") == []
+
+
+def test_verb_forms_do_not_meet_titles_through_their_lemma() -> None:
+    from matcher.extraction.occupations import _not_a_verb_form
+    from matcher.text.lexical import PhraseMatcher, Tok
+
+    hielp = Tok(0, 5, "hielp", "hielp", "helpen")
+    kapsters = Tok(0, 8, "kapsters", "kapsters", "kapster")
+    assert not _not_a_verb_form([hielp], PhraseMatcher.Match(0, 5, "OP-1", 1))
+    assert _not_a_verb_form([kapsters], PhraseMatcher.Match(0, 8, "OP-1", 1))
+
+
+def test_the_job_searched_is_marked_as_such() -> None:
+    """A job search is excluded like any wish (the cases are in the test above) and also marked,
+    so that a title in it becomes the wished occupation."""
+    assert all(_covered(text, phrase, context.job_search_ranges(text, 0, len(text))) for text, phrase in JOB_SEARCHES)
+    assert not context.job_search_ranges("Ik werk als afwasser.", 0, 21)
+
+
+def test_preferred_codes_take_own_titles_before_the_job_searched() -> None:
+    from matcher.extraction.occupations import OWN, WISHED, preferred_codes
+
+    assert preferred_codes([("OP-1", WISHED, 1), ("OP-2", OWN, 1), ("OP-3", OWN, 2)]) == ["OP-3", "OP-2"]
+    assert preferred_codes([("OP-1", WISHED, 1), ("OP-4", WISHED, 2)]) == ["OP-4", "OP-1"]
+    assert preferred_codes([]) == []
+
+
+@pytest.mark.slow
+def test_the_job_searched_counts_only_without_own_titles(mini_services) -> None:
+    from matcher.ingest import portfolio_from_input
+
+    ex = mini_services.extractor
+    r = ex.extract("Ik zoek werk als heftruckchauffeur.", kind="cv")
+    assert [(o.occupation_code, o.status) for o in r.occupations] == [("OP-388", "wished")]
+    assert "SK-5" not in {c.competence_id for c in r.competences}
+    p, _ = portfolio_from_input({"id": "P-W", "cv_text": "Ik zoek werk als heftruckchauffeur."},
+                                mini_services.resolver, ex)
+    assert p.preferred_occupations == ["OP-388"]
+    text = "Ik werk 6 jaar als magazijnmedewerker. Ik zoek werk als heftruckchauffeur."
+    p, _ = portfolio_from_input({"id": "P-W", "cv_text": text}, mini_services.resolver, ex)
+    assert p.preferred_occupations == ["OP-400"]

@@ -42,7 +42,7 @@ def test_a_name_read_as_an_occupation_is_reported_and_moves_the_ranking():
 
     tax, _, engine = world()
     res = run_proxy_fairness(tax, engine.near, vacancies(), extractor=NameAsTitle(), n_vacancies=5, per_group=10)
-    assert "occupation:OP-1 Heftruckchauffeur" in res["passthrough"]["vlaams"]
+    assert "occupation:own:OP-1 Heftruckchauffeur" in res["passthrough"]["vlaams"]
     assert not any(k.startswith("occupation:") for g, d in res["passthrough"].items() if g != "vlaams" for k in d)
     off = res["language_and_distance_off"]["top10"]["groups"]
     assert min(x["ratio"] for x in off.values()) < 0.99

@@ -36,7 +36,7 @@ from indexer.retrieval import Retrieval
 from matcher.extraction.calibration import Calibration, end_to_end_path, new_evidence
 from matcher.text import context, cues
 from matcher.text.clauses import split_parts, split_sentences
-from matcher.extraction.occupations import longest, occupation_phrases
+from matcher.extraction.occupations import OWN, WISHED, occupation_titles
 from matcher.extraction.results import (ExtractedCompetence, ExtractedOccupation, ExtractedRequirement, Extraction,
                                         Span)
 from matcher.text.lexical import PhraseMatcher, STOPWORDS, tokenize
@@ -147,7 +147,7 @@ class ExtractionEngine:
                                       if c.label.casefold().strip() in language_names
                                       or (c.label_en or "").casefold().strip() in language_names}
             self.phrases = self._cached_phrases(store, "phrases-v1", self._competence_phrases)
-            self.occupation_phrases = self._cached_phrases(store, "occupation-phrases-v1", occupation_phrases)
+            self.titles = self._cached_phrases(store, "occupation-titles-v2", occupation_titles)
             self.occupation_titles = {o.id: o.label("nl") for o in store.occupations("competent")}
             self._ready = True
 
@@ -161,7 +161,7 @@ class ExtractionEngine:
         pm.phrases = {k: v for k, v in pm.phrases.items() if len(v) <= 3 and not (len(k) == 1 and len(k[0]) < 4)}
         return pm
 
-    def _cached_phrases(self, store, name: str, build) -> PhraseMatcher:
+    def _cached_phrases(self, store, name: str, build):
         """A phrase matcher built once per store (lemmatising ~100k labels takes a while) and pickled."""
         meta = store.meta()
         key = hashlib.sha256((meta.get("input_checksums", "") + name).encode()).hexdigest()[:16]
@@ -197,7 +197,7 @@ class ExtractionEngine:
         lexical_hits: list[tuple[int, int, str, str | None]] = []   # (start, end, item id, level)
         soft_hits: list[tuple[int, int, str, str | None]] = []
         section: str | None = None
-        mentions: list[PhraseMatcher.Match] = []
+        mentions: list[tuple[PhraseMatcher.Match, str]] = []
         for s, e in split_sentences(text):
             sentence = text[s:e]
             hk = cues.heading_kind(sentence)
@@ -209,11 +209,12 @@ class ExtractionEngine:
             title_intro = cues.is_title_intro(sentence)
             no_competences = title_intro or section == "languages"
             if kind != "vacancy" or not no_competences:
-                toks = tokenize(sentence, lang)
+                toks = tokenize(sentence, lang, split_slashes=True)
                 # negations, wishes, personal history and the employer's sector yield no competences or titles
-                negated = cues.negated_ranges(text, s, e) + context.excluded_ranges(text, s, e)
+                negations = cues.negated_ranges(text, s, e)
+                negated = negations + context.excluded_ranges(text, s, e)
             if kind != "vacancy":
-                mentions.extend(self._occupations_in(text, s, e, toks, negated))
+                mentions.extend(self._occupations_in(text, s, e, toks, lang, negations, negated))
             masked: list[tuple[int, int]] = []
             for r in cues.find_requirements(text, s, e, language_section=section == "languages"):
                 r_level = cues.requirement_level_at(text, s, e, r.start, r.end, section) if kind == "vacancy" else None
@@ -250,11 +251,11 @@ class ExtractionEngine:
                     continue
                 units.append((ps, pe, level_at(ps, pe)))
         result.requirements = _dedupe_requirements(result.requirements)
-        by_code: dict[str, list[Span]] = {}
-        for m in mentions:
-            by_code.setdefault(m.key, []).append(Span(m.start, m.end, text[m.start:m.end]))
-        result.occupations = [ExtractedOccupation(code, self.occupation_titles.get(code, code), spans)
-                              for code, spans in by_code.items()]
+        by_code: dict[tuple[str, str], list[Span]] = {}
+        for m, status in mentions:
+            by_code.setdefault((m.key, status), []).append(Span(m.start, m.end, text[m.start:m.end]))
+        result.occupations = [ExtractedOccupation(code, self.occupation_titles.get(code, code), spans, status)
+                              for (code, status), spans in by_code.items()]
 
         found: dict[str, dict] = {}
 
@@ -333,16 +334,27 @@ class ExtractionEngine:
         result.competences.sort(key=lambda c: (-c.confidence, c.spans[0].start if c.spans else 0))
         return result
 
-    def _occupations_in(self, text: str, s: int, e: int, toks, negated: list[tuple[int, int]]) -> list[PhraseMatcher.Match]:
-        """The person's own occupation titles in one sentence ``text[s:e]`` (its tokens ``toks``,
-        its negated/excluded ranges ``negated``; see :mod:`matcher.extraction.occupations`)."""
-        skip = negated + context.study_ranges(text, s, e)
+    def _occupations_in(self, text: str, s: int, e: int, toks, lang: str, negations: list[tuple[int, int]],
+                        excluded: list[tuple[int, int]]) -> list[tuple[PhraseMatcher.Match, str]]:
+        """The occupation titles of one sentence ``text[s:e]`` (its tokens ``toks``) with their
+        status: the person's own, or wished inside a job search; none in a negation, a study, an
+        aspiration or employer phrase (``excluded``), for someone else or inside a name (see
+        :mod:`matcher.extraction.occupations`)."""
+        never = negations + context.study_ranges(text, s, e)
+        searched = context.job_search_ranges(text, s, e)
         out = []
-        for m in longest(self.occupation_phrases.find_tokens(toks)):
+        for m in self.titles.find(toks, lang):
             a, b = m.start + s, m.end + s
-            if not (cues.overlaps((a, b), skip, 0.01) or context.names_someone_else(text, a)
-                    or context.inside_a_name(text, a, b)):
-                out.append(PhraseMatcher.Match(a, b, m.key, m.tokens))
+            if cues.overlaps((a, b), never, 0.01) or context.names_someone_else(text, a) \
+                    or context.inside_a_name(text, a, b):
+                continue
+            if cues.overlaps((a, b), searched, 0.01):
+                status = WISHED
+            elif cues.overlaps((a, b), excluded, 0.01):
+                continue
+            else:
+                status = OWN
+            out.append((PhraseMatcher.Match(a, b, m.key, m.tokens), status))
         return out
 
     def _merge_twins(self, found: dict[str, dict]) -> None:

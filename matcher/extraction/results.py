@@ -43,10 +43,11 @@ class ExtractedRequirement:       # diplomas, certificates, licences, languages:
 
 
 @dataclass
-class ExtractedOccupation:        # a job title the person names as their own (see matcher.extraction.occupations)
+class ExtractedOccupation:        # a job title the person names (see matcher.extraction.occupations)
     occupation_code: str          # Competent OP code
     label: str                    # its Dutch title
     spans: list[Span]
+    status: str = "own"           # "own": what the person does or did; "wished": the job they look for
 
 
 @dataclass
@@ -72,7 +73,7 @@ def extraction_json(ex: Extraction) -> dict:
             "span": {"start": r.span.start, "end": r.span.end, "text": r.span.text},
         } for r in ex.requirements],
         "occupations": [{
-            "occupation_code": o.occupation_code, "label": o.label,
+            "occupation_code": o.occupation_code, "label": o.label, "status": o.status,
             "spans": [{"start": s.start, "end": s.end, "text": s.text} for s in o.spans],
         } for o in ex.occupations],
     }

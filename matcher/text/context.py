@@ -1,8 +1,8 @@
 """Context that must not become the person's competence, and the status of a requirement.
 
 * :func:`excluded_ranges` — wishes and aspirations ("ik wil verpleegkundige worden", "je cherche",
-  "I want to") and the employer's sector or product ("bij een KMO in de bouwsector"): stretches
-  that yield no competences.
+  "I want to"), the job searched for ("zoek werk als afwasser": :func:`job_search_ranges`) and the
+  employer's sector or product ("bij een KMO in de bouwsector"): stretches that yield no competences.
 * :func:`soft_skills` — generic team and attitude phrases and the Competent soft skill they state.
 * :func:`requirement_status` — a diploma, certificate or licence in a CV is ``held``,
   ``not_held`` ("Diploma heb ik niet", "gestopt in 5de jaar") or ``in_progress`` ("volg HBO5").
@@ -23,6 +23,7 @@ def _rx(fragments: list[str]) -> re.Pattern:
 
 
 _WISH = _rx(_CUES["wish"])
+_JOB_SEARCH = _rx(_CUES["job_search"])
 _EMPLOYER = _rx(_CUES["employer"])
 _STUDY = _rx(_CUES["study"])
 _ABSENT = _rx(_CUES["absent"])
@@ -58,8 +59,14 @@ def excluded_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
     offsets); a personal cue ("als vluchteling", "moeder van drie") excludes its clause part
     (from the last comma or "en" before it), so "Ik werk als kok en ben moeder van twee" keeps "kok"."""
     personal = [(_part_start(text, start, a), stop) for a, stop in _ranges(_PERSONAL, _CLAUSE_END, text, start, end)]
-    return (_ranges(_WISH, _CLAUSE_END, text, start, end) + _ranges(_EMPLOYER, _PHRASE_END, text, start, end)
-            + personal)
+    return (_ranges(_WISH, _CLAUSE_END, text, start, end) + job_search_ranges(text, start, end)
+            + _ranges(_EMPLOYER, _PHRASE_END, text, start, end) + personal)
+
+
+def job_search_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Stretches naming the job the person looks for ("zoek iets als chauffeur of in de verkoop",
+    "je cherche un emploi en cuisine"): an occupation title there is wished, not held."""
+    return _ranges(_JOB_SEARCH, _CLAUSE_END, text, start, end)
 
 
 def study_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -83,16 +83,31 @@ class Tok:
 _WORDLIKE = re.compile(r"\w", re.U)
 
 
-def tokenize(text: str, lang: str = "nl") -> list[Tok]:
-    """Word tokens (punctuation dropped) with offsets, normal form and lemma."""
+_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
+
+
+def tokenize(text: str, lang: str = "nl", *, split_slashes: bool = False) -> list[Tok]:
+    """Word tokens (punctuation dropped) with offsets, normal form and lemma.
+
+    ``split_slashes`` cuts a word at a slash between letters ("loodgieter/installateur",
+    "laden/lossen"), as a person writing a CV means two words; labels are tokenised without it,
+    so the label indexes do not change."""
     table = _lemma_table(lang if lang in LANGS else "nl")
     toks: list[Tok] = []
     for t in _nlp(lang)(text):
         if not _WORDLIKE.search(t.text):
             continue
-        low = t.text.lower()
-        lemma = table.get(low) or low
-        toks.append(Tok(t.idx, t.idx + len(t.text), t.text, strip_accents(low), strip_accents(lemma.lower())))
+        pieces = [(0, t.text)]
+        if split_slashes and "/" in t.text:
+            pieces, at = [], 0
+            for part in _SLASH.split(t.text):
+                pieces.append((at, part))
+                at += len(part) + 1
+        for offset, word in pieces:
+            low = word.lower()
+            lemma = table.get(low) or low
+            start = t.idx + offset
+            toks.append(Tok(start, start + len(word), word, strip_accents(low), strip_accents(lemma.lower())))
     return toks
 
 
