@@ -33,6 +33,7 @@ from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, ID_PA
                      VACANCY_EVIDENCE_SOURCES, Evidence,
                      LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
 from matcher.extraction.occupations import preferred_codes
+from matcher.text.cues import held_licences_and_languages
 from matcher.geo import locate
 from matcher.matching.factors import preference_specs
 from matcher.matching.near import MatchTaxonomy
@@ -370,11 +371,11 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
             comps[cid].evidence.extend(ev)
         else:
             comps[cid] = PortfolioCompetence(cid, label, ev)
-    extracted, named = [], []
+    extracted, named, held = [], [], []
     if m.cv_text and extractor is not None:
         try:
             ex = extractor.extract(m.cv_text, kind="cv")
-            extracted, named = ex.competences, ex.occupations
+            extracted, named, held = ex.competences, ex.occupations, ex.requirements
         except Exception as exc:  # extraction needs the model/index; the portfolio itself stays valid
             m.extra["cv_text_note"] = f"cv_text niet geanalyseerd: {exc}"
     preferred = list(m.preferred_occupations)
@@ -383,6 +384,16 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
         m.extra["occupations_from_text"] = preferred_codes(
             (o.occupation_code, o.status, len(o.spans)) for o in named if o.occupation_code in resolver.tax.occupation_labels)
         preferred = preferred or list(m.extra["occupations_from_text"])
+    licences = [x.upper() for x in m.driving_licences]
+    languages = [LanguageSkill(l.code, l.level) for l in m.languages]
+    if held:
+        # licences and languages the CV says the person holds stand in for fields left empty
+        from_text, langs_from_text = held_licences_and_languages(held)
+        if not licences and from_text:
+            licences = m.extra["licences_from_text"] = from_text
+        if not languages and langs_from_text:
+            languages = [LanguageSkill(c, lv) for c, lv in langs_from_text]
+            m.extra["languages_from_text"] = [{"code": c, "level": lv} for c, lv in langs_from_text]
     for ec in extracted:
         ev = [Evidence("extracted", s.text, s.start, s.end) for s in ec.spans] or [Evidence("extracted")]
         if ec.competence_id in comps:
@@ -393,8 +404,8 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
         return None, errors
     p = Portfolio(id=m.id, competences=list(comps.values()), preferred_occupations=preferred,
                   location=_location(m.location), max_distance_km=m.max_distance_km, regimes=m.regimes,
-                  contract_types=m.contract_types, driving_licences=[x.upper() for x in m.driving_licences],
-                  languages=[LanguageSkill(l.code, l.level) for l in m.languages], personal=dict(m.personal),
+                  contract_types=m.contract_types, driving_licences=licences,
+                  languages=languages, personal=dict(m.personal),
                   synthetic=m.synthetic, extra=dict(m.extra), preferences=m.preferences.model_dump(exclude_none=True))
     return p, []
 

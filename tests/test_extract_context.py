@@ -280,3 +280,30 @@ def test_the_job_searched_counts_only_without_own_titles(mini_services) -> None:
     text = "Ik werk 6 jaar als magazijnmedewerker. Ik zoek werk als heftruckchauffeur."
     p, _ = portfolio_from_input({"id": "P-W", "cv_text": text}, mini_services.resolver, ex)
     assert p.preferred_occupations == ["OP-400"]
+
+
+def test_licence_lists_and_held_languages_are_read_from_a_cv() -> None:
+    from types import SimpleNamespace
+
+    text = "Rijbewijs B, C en CE. Geen rijbewijs D. Talen: NL moedertaal, Frans B1, Engels goed, Arabisch."
+    reqs = [SimpleNamespace(category=r.category, value=r.value, level=r.level,
+                            status=context.requirement_status(text, 0, len(text), r.start, r.end))
+            for r in cues.find_requirements(text, 0, len(text))]
+    assert [r.value for r in reqs if r.category == "licence"] == ["rijbewijs B", "rijbewijs C", "rijbewijs CE",
+                                                                  "rijbewijs D"]
+    licences, languages = cues.held_licences_and_languages(reqs)
+    assert licences == ["B", "C", "CE"]
+    assert languages == [("nl", "C2"), ("fr", "B1"), ("en", "B2"), ("ar", "B1")]
+
+
+@pytest.mark.slow
+def test_a_cv_text_fills_licences_and_languages_left_empty(mini_services) -> None:
+    from matcher.ingest import portfolio_from_input
+
+    text = "Ik rij al 8 jaar met een heftruck. Rijbewijs B en CE.\nTalen\nNederlands moedertaal, Frans goed"
+    p, errors = portfolio_from_input({"id": "P-L", "cv_text": text}, mini_services.resolver, mini_services.extractor)
+    assert not errors and p.driving_licences == ["B", "CE"]
+    assert [(l.code, l.level) for l in p.languages] == [("nl", "C2"), ("fr", "B2")]
+    p, _ = portfolio_from_input({"id": "P-L", "cv_text": text, "driving_licences": ["c"],
+                                 "languages": [{"code": "nl", "level": "B1"}]}, mini_services.resolver, mini_services.extractor)
+    assert p.driving_licences == ["C"] and [(l.code, l.level) for l in p.languages] == [("nl", "B1")]

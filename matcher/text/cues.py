@@ -202,6 +202,7 @@ def language_names() -> set[str]:
 _LANG_CONTEXT = re.compile(_words(_LANGUAGE_CUES["context"]) + r"|\b[ABC][12]\b", re.I)
 _LEVEL = re.compile(r"\b([ABC][12])\b|\b(" + "|".join(_LANGUAGE_CUES["levels"]) + r")\b", re.I)
 _LEVEL_NORMAL: dict[str, str] = _LANGUAGE_CUES["level_names"]
+_PERSON_CEFR: dict[str, str] = _LANGUAGE_CUES["person_cefr"]
 
 
 _CODES = load_json("language_codes.json")
@@ -255,6 +256,29 @@ def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return all(span[1] <= s or span[0] >= e for s, e in taken)
 
 
+_MORE_LICENCES = re.compile(r"\s*(?:,|/|\+|\s(?:en|et|and|of))\s*(BE|CE|C1E|C1|C|DE|D1|D|AM|A1|A2|A|G|B)\b")
+
+
+def held_licences_and_languages(requirements) -> tuple[list[str], list[tuple[str, str]]]:
+    """What a CV says the person holds: driving-licence categories and ``(ISO code, CEFR level)``
+    per language (level words as ``person_cefr`` reads them; no level: B1), from extracted
+    requirements (``category``, ``value``, ``level``, ``status``); the first mention of each counts."""
+    licences: list[str] = []
+    languages: dict[str, str] = {}
+    for r in requirements:
+        if r.status != "held":
+            continue
+        if r.category == "licence" and r.value.startswith("rijbewijs "):
+            cat = r.value.split(" ", 1)[1].upper()
+            if cat not in licences:
+                licences.append(cat)
+        elif r.category == "language" and r.value in LANGUAGE_CODES:
+            level = (r.level or "").strip()
+            cefr = level.upper() if re.fullmatch(r"[ABC][12]", level, re.I) else _PERSON_CEFR.get(level.lower(), "B1")
+            languages.setdefault(LANGUAGE_CODES[r.value], cefr)
+    return licences, list(languages.items())
+
+
 def find_requirements(text: str, start: int = 0, end: int | None = None, *,
                       language_section: bool = False) -> list[RequirementMatch]:
     """Diplomas, certificates, licences and language requirements in ``text[start:end]``.
@@ -278,6 +302,13 @@ def find_requirements(text: str, start: int = 0, end: int | None = None, *,
             cat = m.group(1).upper() if m.groups() and m.group(1) else ""
             value = template.format(cat).strip() if "{}" in template else template
             add("licence", value, m.start(), m.end())
+            at = m.end()
+            while cat and "{}" in template:     # "Rijbewijs B, C en CE": every category of the list
+                more = _MORE_LICENCES.match(text, at, end)
+                if more is None:
+                    break
+                add("licence", template.format(more.group(1).upper()).strip(), more.start(1), more.end(1))
+                at = more.end()
     for rx, value in _CERT_RE:
         for m in rx.finditer(text, start, end):
             add("certificate", value or m.group(0), m.start(), m.end())
