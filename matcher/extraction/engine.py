@@ -36,7 +36,7 @@ from indexer.retrieval import Retrieval
 from matcher.extraction.calibration import Calibration, end_to_end_path, new_evidence
 from matcher.text import context, cues
 from matcher.text.clauses import split_parts, split_sentences
-from matcher.extraction.occupations import OWN, WISHED, occupation_titles
+from matcher.extraction.occupations import OWN, VERSION as TITLES_VERSION, WISHED, occupation_titles
 from matcher.extraction.results import (ExtractedCompetence, ExtractedOccupation, ExtractedRequirement, Extraction,
                                         Span)
 from matcher.text.lexical import PhraseMatcher, STOPWORDS, tokenize
@@ -147,7 +147,7 @@ class ExtractionEngine:
                                       if c.label.casefold().strip() in language_names
                                       or (c.label_en or "").casefold().strip() in language_names}
             self.phrases = self._cached_phrases(store, "phrases-v1", self._competence_phrases)
-            self.titles = self._cached_phrases(store, "occupation-titles-v2", occupation_titles)
+            self.titles = self._cached_phrases(store, f"occupation-titles-v{TITLES_VERSION}", occupation_titles)
             self.occupation_titles = {o.id: o.label("nl") for o in store.occupations("competent")}
             self._ready = True
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from matcher.resources import load_json
 from matcher.text.lexical import PhraseMatcher, Tok, strip_accents, tokenize
 
+#: part of the cache name of the pickled matchers (``var/cache``): bump when what they hold changes
+VERSION = "3"
 MAX_OCCUPATIONS_PER_LABEL = 2
 MIN_SINGLE_WORD = 5
 #: a compound must keep this much of its own: a head title of at least HEAD letters after at least
@@ -93,7 +95,8 @@ def _not_a_verb_form(toks: Sequence[Tok], m: PhraseMatcher.Match) -> bool:
 def occupation_titles(store) -> OccupationTitles:
     """The title matchers of a taxonomy store (labels nl and fr, en for English texts)."""
     to_competent = store.competent_occupation_of_esco()
-    competent = {o.id for o in store.occupations("competent")}
+    titles = {o.id: " ".join(t.norm for t in tokenize(o.label("nl") or "", "nl")) for o in store.occupations("competent")}
+    competent = set(titles)
     stop = {strip_accents(w.lower()) for w in stopwords()}
     local, english = PhraseMatcher(max_tokens=6), PhraseMatcher(max_tokens=6)
     words: dict[str, set[str]] = {}
@@ -111,7 +114,7 @@ def occupation_titles(store) -> OccupationTitles:
         if lang == "nl" and len(toks) == 1 and len(toks[0].norm) >= MIN_HEAD and toks[0].norm not in stop:
             words.setdefault(toks[0].norm, set()).add(code)
     for pm in (local, english):
-        pm.phrases = {k: v for k, v in pm.phrases.items()
+        pm.phrases = {k: _named_in_title(k, v, titles) for k, v in pm.phrases.items()
                       if len(v) <= MAX_OCCUPATIONS_PER_LABEL
                       and not (len(k) == 1 and (len(k[0]) < MIN_SINGLE_WORD or k[0] in stop))}
     words = {w: c for w, c in words.items() if len(c) <= MAX_OCCUPATIONS_PER_LABEL}
@@ -122,6 +125,17 @@ def occupation_titles(store) -> OccupationTitles:
                 shortened.setdefault(w[cut:], set()).update(codes)
     shortened = {w: c for w, c in shortened.items() if len(c) <= MAX_OCCUPATIONS_PER_LABEL}
     return OccupationTitles(local, english, words, shortened, known)
+
+
+def _named_in_title(lemmas: tuple[str, ...], codes: set[str], titles: dict[str, str]) -> set[str]:
+    """Of the occupations a label maps to, the one whose own Competent title contains the label
+    ("boekhouder" -> *Boekhouder-boekhouder fiscalist*, not *Verantwoordelijke budgetbeheer*,
+    which the crosswalk also links), when exactly one does; else all of them."""
+    if len(codes) < 2:
+        return codes
+    words = " ".join(lemmas)
+    named = {c for c in codes if words in titles.get(c, "")}
+    return named if len(named) == 1 else codes
 
 
 def longest(matches: Iterable[PhraseMatcher.Match]) -> list[PhraseMatcher.Match]:
