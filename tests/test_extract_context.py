@@ -307,3 +307,13 @@ def test_a_cv_text_fills_licences_and_languages_left_empty(mini_services) -> Non
     p, _ = portfolio_from_input({"id": "P-L", "cv_text": text, "driving_licences": ["c"],
                                  "languages": [{"code": "nl", "level": "B1"}]}, mini_services.resolver, mini_services.extractor)
     assert p.driving_licences == ["C"] and [(l.code, l.level) for l in p.languages] == [("nl", "B1")]
+
+
+@pytest.mark.slow
+def test_a_cv_sentence_with_a_year_is_not_company_blurb(mini_services) -> None:
+    """"sinds 2012" is a vacancy's company blurb ("opgericht sinds 2012") but a CV's experience."""
+    text = "Ik ben heftruckchauffeur sinds 2012."
+    ex = mini_services.extractor
+    assert [o.occupation_code for o in ex.extract(text, kind="cv").occupations] == ["OP-388"]
+    assert not ex.extract("Wij zijn een familiebedrijf sinds 2012 en zoeken een heftruckchauffeur.",
+                          kind="vacancy").competences

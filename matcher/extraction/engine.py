@@ -204,7 +204,8 @@ class ExtractionEngine:
             if hk is not None:
                 section = None if hk == "other" else hk
                 continue
-            if section in ("offer", "skip") or cues.is_noise_sentence(sentence):
+            # company blurbs, benefits and instructions are a vacancy's noise; in a CV "sinds 2012" is experience
+            if section in ("offer", "skip") or (kind != "cv" and cues.is_noise_sentence(sentence)):
                 continue
             title_intro = cues.is_title_intro(sentence)
             no_competences = title_intro or section == "languages"
