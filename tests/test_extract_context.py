@@ -317,3 +317,14 @@ def test_a_cv_sentence_with_a_year_is_not_company_blurb(mini_services) -> None:
     assert [o.occupation_code for o in ex.extract(text, kind="cv").occupations] == ["OP-388"]
     assert not ex.extract("Wij zijn een familiebedrijf sinds 2012 en zoeken een heftruckchauffeur.",
                           kind="vacancy").competences
+
+
+@pytest.mark.parametrize("text,title,other", [
+    ("in samenwerking met de externe accountant", "accountant", True),
+    ("avec l'ancien cuisinier", "cuisinier", True),
+    ("van de verpleegkundige", "verpleegkundige", True),
+    ("Ik ben een ervaren boekhouder", "boekhouder", False),
+    ("in de thuiszorg als zorgkundige", "zorgkundige", False),
+])
+def test_a_title_after_a_definite_article_and_an_adjective_is_someone_elses(text, title, other) -> None:
+    assert context.names_someone_else(text, text.rindex(title)) is other

@@ -29,6 +29,8 @@ _STUDY = _rx(_CUES["study"])
 _ABSENT = _rx(_CUES["absent"])
 _PERSONAL = _rx(_CUES["personal"])
 _OTHER_PERSON = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _CUES["other_person"])) + r")\s*$", re.I)
+_OTHER_PERSON_AFAR = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _CUES["other_person_definite"]))
+                                + r")\s*[^\W\d_][\w'-]*\s+$", re.I)
 # a wish reaches to the end of its clause; an employer phrase to the next comma or colon too
 _CLAUSE_END = re.compile(r"[.;!?\n]|\s(?:maar|mais|but)\s")
 _PHRASE_END = re.compile(r"[.;:!?\n,(]|\s[-–]\s|\s(?:maar|mais|but|en|et|and)\s")
@@ -75,8 +77,10 @@ def study_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def names_someone_else(text: str, start: int) -> bool:
-    """Whether the word before ``start`` makes a title someone else's ("van de verpleegkundige")."""
-    return bool(_OTHER_PERSON.search(text, max(0, start - 12), start))
+    """Whether the word before ``start`` makes a title someone else's ("van de verpleegkundige"),
+    or a definite article or possessive one word before it ("met de externe accountant")."""
+    return bool(_OTHER_PERSON.search(text, max(0, start - 12), start)
+                or _OTHER_PERSON_AFAR.search(text, max(0, start - 40), start))
 
 
 _PREV_WORD = re.compile(r"([^\W\d_][\w'-]*)[ \t]+$")
