@@ -328,3 +328,15 @@ def test_a_cv_sentence_with_a_year_is_not_company_blurb(mini_services) -> None:
 ])
 def test_a_title_after_a_definite_article_and_an_adjective_is_someone_elses(text, title, other) -> None:
     assert context.names_someone_else(text, text.rindex(title)) is other
+
+
+def test_a_label_names_the_occupations_whose_title_holds_it() -> None:
+    from matcher.extraction.occupations import _named_in_title
+
+    titles = {"OP-5": "boekhouder-boekhouder fiscalist", "OP-25": "verantwoordelijke budgetbeheer",
+              "OP-1": "halfautomaatlasser", "OP-2": "tig-lasser", "OP-3": "technisch inspecteur industrie",
+              "OP-4": "ambachtelijk metaalbewerker"}
+    assert _named_in_title(("boekhouder",), {"OP-5", "OP-25"}, titles) == {"OP-5"}
+    assert _named_in_title(("lasser",), {"OP-3", "OP-4"}, titles) == {"OP-1", "OP-2"}
+    assert _named_in_title(("accountant",), {"OP-5", "OP-25"}, titles) == {"OP-5", "OP-25"}
+    assert _named_in_title(("lasser",), {"OP-3"}, titles) == {"OP-3"}

@@ -31,8 +31,9 @@ from matcher.resources import load_json
 from matcher.text.lexical import PhraseMatcher, Tok, strip_accents, tokenize
 
 #: part of the cache name of the pickled matchers (``var/cache``): bump when what they hold changes
-VERSION = "3"
+VERSION = "4"
 MAX_OCCUPATIONS_PER_LABEL = 2
+MAX_HEADED_TITLES = 4
 MIN_SINGLE_WORD = 5
 #: a compound must keep this much of its own: a head title of at least HEAD letters after at least
 #: MODIFIER letters ("kaas|verkoper"), or a title at most SHORTENED letters longer ("auto|buschauffeur")
@@ -128,14 +129,21 @@ def occupation_titles(store) -> OccupationTitles:
 
 
 def _named_in_title(lemmas: tuple[str, ...], codes: set[str], titles: dict[str, str]) -> set[str]:
-    """Of the occupations a label maps to, the one whose own Competent title contains the label
-    ("boekhouder" -> *Boekhouder-boekhouder fiscalist*, not *Verantwoordelijke budgetbeheer*,
-    which the crosswalk also links), when exactly one does; else all of them."""
-    if len(codes) < 2:
-        return codes
+    """Which occupations a label names. Of those the crosswalk links, the one whose own Competent
+    title contains the label ("boekhouder" -> *Boekhouder-boekhouder fiscalist*, not
+    *Verantwoordelijke budgetbeheer*), when exactly one does. When none does, a one-word label
+    names the Competent occupations whose title has it as a word or compound head ("lasser" ->
+    *Halfautomaatlasser*, *TIG-lasser*, … rather than the two unrelated ones the crosswalk links),
+    when there are at most :data:`MAX_HEADED_TITLES`; else all linked ones."""
     words = " ".join(lemmas)
     named = {c for c in codes if words in titles.get(c, "")}
-    return named if len(named) == 1 else codes
+    if len(named) == 1 or (named and len(codes) < 2):
+        return named
+    if not named and len(codes) > 1 and len(lemmas) == 1 and len(words) >= MIN_SINGLE_WORD:
+        headed = {c for c, t in titles.items() if any(w.endswith(words) for w in t.replace("-", " ").split())}
+        if 0 < len(headed) <= MAX_HEADED_TITLES:
+            return headed
+    return codes
 
 
 def longest(matches: Iterable[PhraseMatcher.Match]) -> list[PhraseMatcher.Match]:
