@@ -148,7 +148,7 @@ class ExtractionEngine:
                                       or (c.label_en or "").casefold().strip() in language_names}
             self.phrases = self._cached_phrases(store, "phrases-v1", self._competence_phrases)
             self.titles = self._cached_phrases(store, f"occupation-titles-v{TITLES_VERSION}", occupation_titles)
-            self.occupation_titles = {o.id: o.label("nl") for o in store.occupations("competent")}
+            self.occupation_names = {o.id: o.label("nl") for o in store.occupations("competent")}
             self._ready = True
 
     @staticmethod
@@ -255,7 +255,7 @@ class ExtractionEngine:
         by_code: dict[tuple[str, str], list[Span]] = {}
         for m, status in mentions:
             by_code.setdefault((m.key, status), []).append(Span(m.start, m.end, text[m.start:m.end]))
-        result.occupations = [ExtractedOccupation(code, self.occupation_titles.get(code, code), spans, status)
+        result.occupations = [ExtractedOccupation(code, self.occupation_names.get(code, code), spans, status)
                               for (code, status), spans in by_code.items()]
 
         found: dict[str, dict] = {}
