@@ -340,3 +340,9 @@ def test_a_label_names_the_occupations_whose_title_holds_it() -> None:
     assert _named_in_title(("lasser",), {"OP-3", "OP-4"}, titles) == {"OP-1", "OP-2"}
     assert _named_in_title(("accountant",), {"OP-5", "OP-25"}, titles) == {"OP-5", "OP-25"}
     assert _named_in_title(("lasser",), {"OP-3"}, titles) == {"OP-3"}
+
+
+def test_an_employer_phrase_ends_at_the_function_that_follows() -> None:
+    text = "Daarvoor werkte ik in de horeca als kelner."
+    ranges = context.excluded_ranges(text, 0, len(text))
+    assert _covered(text, "in de horeca", ranges) and not _covered(text, "kelner", ranges)

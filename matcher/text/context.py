@@ -31,9 +31,10 @@ _PERSONAL = _rx(_CUES["personal"])
 _OTHER_PERSON = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _CUES["other_person"])) + r")\s*$", re.I)
 _OTHER_PERSON_AFAR = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _CUES["other_person_definite"]))
                                 + r")\s*[^\W\d_][\w'-]*\s+$", re.I)
-# a wish reaches to the end of its clause; an employer phrase to the next comma or colon too
+# a wish reaches to the end of its clause; an employer phrase to the next comma or colon too, or
+# to the function that follows it ("in de horeca als kelner": the title is the person's)
 _CLAUSE_END = re.compile(r"[.;!?\n]|\s(?:maar|mais|but)\s")
-_PHRASE_END = re.compile(r"[.;:!?\n,(]|\s[-–]\s|\s(?:maar|mais|but|en|et|and)\s")
+_PHRASE_END = re.compile(r"[.;:!?\n,(]|\s[-–]\s|\s(?:maar|mais|but|en|et|and|als|comme|as)\s")
 _SOFT = {code: _rx(fragments) for code, fragments in load_json("soft_skill_cues.json").items() if code.startswith("SO-")}
 
 
