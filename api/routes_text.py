@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, StrictStr, field_validator
 
 from indexer.domain import MAX_TEXT_CHARS
+from matcher.extraction.occupations import preferred_codes
 from matcher.search.normalise import MAX_QUERY_CHARS
 from api.routes_common import components
 from api.wiring import Components
@@ -93,6 +94,9 @@ class ExtractOut(BaseModel):
     requirements: list[RequirementOut]
     occupations: list[OccupationMentionOut] = Field(
         default_factory=list, description="Beroepstitels uit de tekst (cv/vrij): wat de persoon doet of deed, en de gezochte job.")
+    preferred_occupations: list[str] = Field(
+        default_factory=list, description="De beroepen (OP-…) die als voorkeursberoep tellen wanneer je er zelf geen "
+                                          "kiest, zoals een portfolio met cv_text: de eigen beroepstitels, anders de gezochte job.")
 
 
 class NormaliseIn(BaseModel):
@@ -134,7 +138,9 @@ class NormaliseOut(BaseModel):
 def extract(body: ExtractIn, svc: Components = Depends(components)) -> ExtractOut:
     """Competenties (met tekstfragmenten) en, apart, diploma's, attesten, rijbewijzen en talen."""
     result = svc.extractor.extract(body.text, kind=body.kind, min_confidence=body.min_confidence)
-    return ExtractOut.model_validate(result, from_attributes=True)
+    out = ExtractOut.model_validate(result, from_attributes=True)
+    out.preferred_occupations = preferred_codes((o.occupation_code, o.status, len(o.spans)) for o in result.occupations)
+    return out
 
 
 @router.post("/occupations/normalise", response_model=NormaliseOut)

@@ -100,14 +100,16 @@ def test_home(browser_context, live_server) -> None:
 def test_werkzoekende_flow(browser_context, live_server) -> None:
     p = Page(browser_context, live_server.url)
     page = p.goto("/werkzoekende")
-    page.fill("#cv", "Ik heb vijf jaar in een magazijn in Gent gewerkt. Ik verzamelde orders en reed elke dag "
-                     "met de heftruck. Ik werk graag in team. Ik heb rijbewijs CE.")
+    page.fill("#cv", "Ik werk als magazijnmedewerker. Ik heb vijf jaar in een magazijn in Gent gewerkt. Ik verzamelde "
+                     "orders en reed elke dag met de heftruck. Ik werk graag in team. Ik heb rijbewijs CE.")
     page.click("#extract-btn")
     chips = page.locator("#chips .chip")
     chips.first.wait_for()
     labels = chips.locator(".chip-label").all_inner_texts()
     assert "Orders verzamelen" in labels, labels
     assert page.input_value("#z-rijbewijs") == "CE", "het rijbewijs uit de tekst staat in het formulier"
+    assert page.locator("#beroepen .chip-label").all_inner_texts() == ["Magazijnmedewerker"], \
+        "het beroep uit de tekst wordt getoond en telt als voorkeursberoep"
     page.select_option("#afstand", "15")
     # confirm one chip with the keyboard
     first = chips.first.locator(".chip-confirm")
@@ -131,7 +133,9 @@ def test_werkzoekende_flow(browser_context, live_server) -> None:
         assert page.locator("#chips .chip").count() == n - 1
     page.click("#confirm-all")
     p.shot("1-werkzoekende-competenties", full_page=False)
-    page.click("#match-btn")
+    with page.expect_request("**/api/v1/match/vacancies") as request:
+        page.click("#match-btn")
+    assert json.loads(request.value.post_data)["portfolio"]["preferred_occupations"] == ["OP-400"]
     results = page.locator("#vacatures .result")
     results.first.wait_for()
     assert results.count() >= 3

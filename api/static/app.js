@@ -104,6 +104,7 @@ function renderCompetenceOption(it) {
 /* ------------------------------------------------------------------ werkzoekende */
 function initWerkzoekende() {
   const chips = new Map();   // id -> {id, label, source, confirmed, spans}
+  const occupations = new Map();   // OP code -> label: the preferred occupations the text names
   const list = $("#chips");
   const errBox = $("#cv-fout");
 
@@ -142,12 +143,28 @@ function initWerkzoekende() {
             spans: c.spans.map(s => s.text) });
       }
       renderChips();
+      occupations.clear();
+      const labels = new Map((res.occupations || []).map(o => [o.occupation_code, o.label]));
+      for (const code of res.preferred_occupations || []) occupations.set(code, labels.get(code) || code);
+      renderOccupations();
       renderRequirements(res.requirements || []);
       $("#chips-sectie").hidden = false;
       announce(res.competences.length + " competenties gevonden");
       $("#stap2").scrollIntoView({ behavior: "smooth", block: "start" });
     } catch (e) { showError(errBox, e); }
   });
+  function renderOccupations() {
+    const box = $("#beroepen"); box.innerHTML = "";
+    $("#beroepen-sectie").hidden = !occupations.size;
+    for (const [code, label] of occupations) {
+      box.appendChild(el("li", { class: "chip confirmed", "data-id": code }, [
+        el("span", { class: "chip-label", text: label }),
+        el("span", { class: "chip-src", text: "· " + "uit je tekst" }),
+        el("button", { type: "button", class: "chip-remove", "aria-label": "Verwijder beroep " + label,
+          onclick: () => { occupations.delete(code); renderOccupations(); announce(label + " verwijderd"); } }, "✕"),
+      ]));
+    }
+  }
   function renderRequirements(reqs) {
     const box = $("#vereisten");
     const found = reqs.map(r => r.value + (r.level ? " (" + r.level + ")" : ""));
@@ -176,7 +193,7 @@ function initWerkzoekende() {
         : [{ source: "self_declared" }],
     }));
     const postcode = $("#postcode").value.trim();
-    const portfolio = { id: "mijn-portfolio", competences, cv_text: null,
+    const portfolio = { id: "mijn-portfolio", competences, cv_text: null, preferred_occupations: [...occupations.keys()],
       location: /^\d{4}$/.test(postcode) ? { postcode } : {} };
     const km = $("#afstand").value;
     if (km) portfolio.max_distance_km = Number(km);
