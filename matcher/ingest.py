@@ -390,7 +390,8 @@ def portfolio_from_input(data: dict, resolver: Resolver, extractor=None) -> tupl
         # licences and languages the CV says the person holds stand in for fields left empty
         from_text, langs_from_text = held_licences_and_languages(held)
         if not licences and from_text:
-            licences = m.extra["licences_from_text"] = from_text
+            licences = list(from_text)
+            m.extra["licences_from_text"] = from_text
         if not languages and langs_from_text:
             languages = [LanguageSkill(c, lv) for c, lv in langs_from_text]
             m.extra["languages_from_text"] = [{"code": c, "level": lv} for c, lv in langs_from_text]

@@ -159,7 +159,7 @@ function initWerkzoekende() {
     for (const [code, label] of occupations) {
       box.appendChild(el("li", { class: "chip confirmed", "data-id": code }, [
         el("span", { class: "chip-label", text: label }),
-        el("span", { class: "chip-src", text: "· " + "uit je tekst" }),
+        el("span", { class: "chip-src", text: "· uit je tekst" }),
         el("button", { type: "button", class: "chip-remove", "aria-label": "Verwijder beroep " + label,
           onclick: () => { occupations.delete(code); renderOccupations(); announce(label + " verwijderd"); } }, "✕"),
       ]));

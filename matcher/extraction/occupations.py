@@ -72,8 +72,7 @@ class OccupationTitles:
         return sorted(found, key=lambda m: (m.start, m.key))
 
     def compound_codes(self, word: str) -> set[str]:
-        if word in self.known:
-            return set()
+        """The occupations of a compound ``word`` that is not itself a label (``find`` checks that)."""
         if word in self.shortened:
             return self.shortened[word]
         for cut in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1):
@@ -112,7 +111,7 @@ def occupation_titles(store) -> OccupationTitles:
         if len(toks) == 1 and toks[0].norm in stop:
             continue            # "helper" must not come back through its lemma "helpen"
         (english if lang == "en" else local).add(label, code, lang)
-        if lang == "nl" and len(toks) == 1 and len(toks[0].norm) >= MIN_HEAD and toks[0].norm not in stop:
+        if lang == "nl" and len(toks) == 1 and len(toks[0].norm) >= MIN_HEAD:
             words.setdefault(toks[0].norm, set()).add(code)
     for pm in (local, english):
         pm.phrases = {k: _named_in_title(k, v, titles) for k, v in pm.phrases.items()
@@ -137,7 +136,7 @@ def _named_in_title(lemmas: tuple[str, ...], codes: set[str], titles: dict[str, 
     when there are at most :data:`MAX_HEADED_TITLES`; else all linked ones."""
     words = " ".join(lemmas)
     named = {c for c in codes if words in titles.get(c, "")}
-    if len(named) == 1 or (named and len(codes) < 2):
+    if len(named) == 1:
         return named
     if not named and len(codes) > 1 and len(lemmas) == 1 and len(words) >= MIN_SINGLE_WORD:
         headed = {c for c, t in titles.items() if any(w.endswith(words) for w in t.replace("-", " ").split())}
