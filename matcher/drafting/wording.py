@@ -119,12 +119,16 @@ def _load_rules() -> list[Rule]:
     for r in _TABLE["rules"]:
         crit = CRITERIA[r["criterion"]]
         unless = r.get("unless") or []
-        names = [unless] if isinstance(unless, str) else unless
+        unless, voidable = _exemptions([unless] if isinstance(unless, str) else unless)
         out.append(Rule(crit.id, _pattern(r["pattern"]), _reason(r.get("reason", ""), crit),
                         r.get("alternative", crit.alternative), r.get("severity", "warning"),
-                        tuple(EXEMPTIONS[u] for u in names), CUES[r["requires"]] if r.get("requires") else None,
-                        tuple(EXEMPTIONS[u] for u in names if u not in _NOT_VOIDABLE)))
+                        unless, CUES[r["requires"]] if r.get("requires") else None, voidable))
     return out
+
+
+def _exemptions(names: list[str]) -> tuple[tuple[re.Pattern, ...], tuple[re.Pattern, ...]]:
+    """A rule's exemptions by name, and those of them a concessive phrase voids."""
+    return (tuple(EXEMPTIONS[u] for u in names), tuple(EXEMPTIONS[u] for u in names if u not in _NOT_VOIDABLE))
 
 
 def _load_gendered_titles() -> dict[str, str]:
@@ -167,9 +171,7 @@ def _load_lexicon_rules() -> list[Rule]:
     out = []
     for cid, spec in _LEXICON["criteria"].items():
         crit = CRITERIA[cid]
-        names = spec.get("unless", [])
-        unless = tuple(EXEMPTIONS[u] for u in names)
-        voidable = tuple(EXEMPTIONS[u] for u in names if u not in _NOT_VOIDABLE)
+        unless, voidable = _exemptions(spec.get("unless", []))
         for kind in ("coded", "terms", "groups", "asked"):
             if spec.get(kind):
                 out.append(Rule(cid, _pattern(spec[kind]), _reason(_LEXICON_REASONS[kind], crit), crit.alternative,
