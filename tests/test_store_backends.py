@@ -196,6 +196,31 @@ def test_migrations_are_versioned_and_applied_once(repo_url):
     again.close()
 
 
+#: the checksums stores that applied these migrations hold in ``schema_migrations``: a released
+#: migration's script never changes (also not when it is rewritten as a ``.py`` template)
+RELEASED_CHECKSUMS = {
+    "sqlite": {1: "a43cc5c026ac3c19", 2: "af7a2f3d6664ee17", 3: "de0f850b5844dc1f", 4: "1cb184ede4dc169b"},
+    "postgres": {1: "c930897e1b67eb04", 2: "17db2fd4a4253b18", 3: "017c9c50cf73d7a4", 4: "ae8519f39abe1357",
+                 5: "65a8930a58727f33"},
+}
+
+
+@pytest.mark.parametrize("backend", sorted(RELEASED_CHECKSUMS))
+def test_released_migrations_keep_their_scripts(backend):
+    found = {m.version: m for m in migrations.available(backend)}
+    for version, checksum in RELEASED_CHECKSUMS[backend].items():
+        assert found[version].checksum == checksum, found[version].path.name
+    assert any(m.path.suffix == ".py" for m in found.values())   # template migrations are read as their SQL
+    assert all(m.sql.lstrip().startswith(("--", "CREATE")) for m in found.values())
+
+
+def test_a_python_migration_without_sql_is_refused(tmp_path):
+    path = tmp_path / "0001_broken.py"
+    path.write_text("TABLES = ('vacancies',)\n", encoding="utf-8")
+    with pytest.raises(migrations.MigrationError, match="SQL"):
+        migrations.Migration(1, "broken", path).sql
+
+
 def test_sqlite_change_log_covers_existing_rows_and_plain_writers(tmp_path):
     """Rows written before the migration, and by the plain SQLite repository, are logged too."""
     path = tmp_path / "app.sqlite"

@@ -1,9 +1,11 @@
 """Versioned SQL migrations of the application store, one folder per backend.
 
-``migrations/<backend>/NNNN_name.sql`` are applied in order of ``NNNN``; each one runs
+``migrations/<backend>/NNNN_name.sql`` (or ``NNNN_name.py``, whose ``SQL`` string is the
+script: per-table statements written once as a template) are applied in order of ``NNNN``; each one runs
 in its own transaction together with its row in ``schema_migrations`` (version, name, sha256,
 applied_at), so a migration is applied completely or not at all, and exactly once. A migration
-file that changed after it was applied stops the runner (write a new migration instead).
+whose script changed after it was applied stops the runner (write a new migration instead); the
+checksum covers the script, so a ``.py`` migration is checked like the ``.sql`` it could have been.
 Concurrent runners are serialised (PostgreSQL: an advisory lock; SQLite: ``BEGIN IMMEDIATE``).
 
 >>> [m.version for m in available("sqlite")][:2]
@@ -13,12 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import runpy
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
 LOCK_KEY = 0x636D6174  # "cmat": advisory lock key of the PostgreSQL runner
 
 LEDGER = """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -37,20 +40,25 @@ class Migration:
 
     @property
     def sql(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        if self.path.suffix == ".py":
+            script = runpy.run_path(str(self.path)).get("SQL")
+            if not isinstance(script, str):
+                raise MigrationError(f"Migratie {self.path.name} definieert geen SQL-tekst (SQL = \"...\")")
+            return script
+        return self.path.read_bytes().decode("utf-8")
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()[:16]
 
 
 def available(backend: str) -> list[Migration]:
     """The migrations of ``backend`` (``postgres`` or ``sqlite``), in order."""
     found = []
-    for p in sorted((HERE / backend).glob("*.sql")):
+    for p in sorted(q for q in (HERE / backend).iterdir() if q.suffix in (".sql", ".py")):
         m = _NAME.match(p.name)
         if not m:
-            raise MigrationError(f"Migratie {p} heeft geen naam als 0001_naam.sql")
+            raise MigrationError(f"Migratie {p} heeft geen naam als 0001_naam.sql of 0001_naam.py")
         found.append(Migration(int(m.group(1)), m.group(2), p))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):

@@ -1,3 +1,11 @@
+"""SQLite 0003: accounts, tokens, record owners, consents, and audit triggers that read the actor.
+
+The insert and delete triggers of both audited tables are one template (written here once);
+``SQL`` is the text that runs and that the ledger's checksum covers, the same text this
+migration always had.
+"""
+
+HEADER = """\
 -- Accounts, API and session tokens, record owners, consents (issue 13), and the real actor in
 -- the audit log: SQLite has no session variables, so a writer puts its actor in `write_actor`
 -- inside the writing transaction (one writer at a time) and the new audit triggers read it.
@@ -36,27 +44,22 @@ DROP TRIGGER IF EXISTS trg_vacancy_audit_ins;
 DROP TRIGGER IF EXISTS trg_vacancy_audit_del;
 DROP TRIGGER IF EXISTS trg_portfolio_audit_ins;
 DROP TRIGGER IF EXISTS trg_portfolio_audit_del;
-CREATE TRIGGER trg_vacancy_audit_ins BEFORE INSERT ON vacancies
+"""
+
+TRIGGERS = """\
+CREATE TRIGGER trg_{entity}_audit_ins BEFORE INSERT ON {table}
 BEGIN
     INSERT INTO audit_log (actor, action, entity, entity_id, checksum)
     VALUES (coalesce((SELECT actor FROM write_actor WHERE id = 1), 'app'),
-            CASE WHEN EXISTS (SELECT 1 FROM vacancies WHERE id = NEW.id) THEN 'update' ELSE 'insert' END,
-            'vacancy', NEW.id, NEW.checksum);
+            CASE WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) THEN 'update' ELSE 'insert' END,
+            '{entity}', NEW.id, NEW.checksum);
 END;
-CREATE TRIGGER trg_vacancy_audit_del AFTER DELETE ON vacancies
+CREATE TRIGGER trg_{entity}_audit_del AFTER DELETE ON {table}
 BEGIN
     INSERT INTO audit_log (actor, action, entity, entity_id, checksum)
-    VALUES (coalesce((SELECT actor FROM write_actor WHERE id = 1), 'app'), 'delete', 'vacancy', OLD.id, OLD.checksum);
+    VALUES (coalesce((SELECT actor FROM write_actor WHERE id = 1), 'app'), 'delete', '{entity}', OLD.id, OLD.checksum);
 END;
-CREATE TRIGGER trg_portfolio_audit_ins BEFORE INSERT ON portfolios
-BEGIN
-    INSERT INTO audit_log (actor, action, entity, entity_id, checksum)
-    VALUES (coalesce((SELECT actor FROM write_actor WHERE id = 1), 'app'),
-            CASE WHEN EXISTS (SELECT 1 FROM portfolios WHERE id = NEW.id) THEN 'update' ELSE 'insert' END,
-            'portfolio', NEW.id, NEW.checksum);
-END;
-CREATE TRIGGER trg_portfolio_audit_del AFTER DELETE ON portfolios
-BEGIN
-    INSERT INTO audit_log (actor, action, entity, entity_id, checksum)
-    VALUES (coalesce((SELECT actor FROM write_actor WHERE id = 1), 'app'), 'delete', 'portfolio', OLD.id, OLD.checksum);
-END;
+"""
+
+SQL = HEADER + "".join(TRIGGERS.format(entity=e, table=t) for e, t in (("vacancy", "vacancies"),
+                                                                        ("portfolio", "portfolios")))
