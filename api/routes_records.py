@@ -200,7 +200,8 @@ def _save_portfolio(svc: Components, user: Principal, p) -> None:
 @router.post("/portfolios", status_code=201, response_model=schemas.PortfolioRecord)
 def create_portfolio(body: schemas.PortfolioBody, svc: Components = Depends(components),
                      user: Principal = Depends(roles("jobseeker"))) -> dict:
-    """Een portfolio aanmaken; het is van wie het aanmaakt (werkzoekende) of van niemand (admin)."""
+    """Een portfolio aanmaken (409 als de id al bestaat; gebruik PUT om te wijzigen). Het is van wie het
+    aanmaakt (werkzoekende), of van niemand als admin het aanmaakt. Werkzoekenden, admin."""
     _refuse_taken(svc.vacancies.get_portfolio(body.id), f"Portfolio '{body.id}' bestaat al; gebruik PUT om het te wijzigen.")
     return _write(svc, user, body.model_dump(), portfolio_from_body, _save_portfolio)
 

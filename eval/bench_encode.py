@@ -28,7 +28,7 @@ def sample_texts(store: TaxonomyStore, n_labels: int, n_texts: int, seed: int = 
     """``n_labels`` distinct labels (occupations and competences, all languages) and
     ``n_texts`` short descriptions (≤ 300 characters), sampled with ``seed``."""
     rng = random.Random(seed)
-    labels = sorted({row[2] for row in store.occupation_labels()} | {row[2] for row in store.competence_labels()})
+    labels = sorted({row[2] for row in store.labels("occupations")} | {row[2] for row in store.labels("competences")})
     texts = sorted({d for c in store.competences() for d in c.descriptions.values() if d and 40 <= len(d) <= 300})
     if not texts:  # a store without descriptions (the miniature test data): the longer labels
         texts = [t for t in labels if len(t) >= 20] or labels

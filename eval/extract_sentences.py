@@ -15,7 +15,7 @@ from eval.readers import read_skill_annotations
 
 
 def esco_preferred_en(store) -> dict[str, str]:
-    return {item: label.lower() for item, lang, label, kind in store.competence_labels()
+    return {item: label.lower() for item, lang, label, kind in store.labels("competences")
             if lang == "en" and kind == "preferred" and item.startswith("http")}
 
 

@@ -23,7 +23,7 @@ def evaluate_jobbert(path: Path, services, *, mode: str = "hybrid", adapter="aut
     if limit:
         rows = rows[:limit]
     texts, groups = [], []
-    for item_id, l_lang, label, kind in services.store.occupation_labels():
+    for item_id, l_lang, label, kind in services.store.labels("occupations"):
         if item_id.startswith("http") and l_lang == lang and (alt_labels or kind == "preferred"):
             texts.append(label)
             groups.append(item_id)

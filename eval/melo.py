@@ -25,7 +25,7 @@ def occupation_label_groups(store, texts: list[str], query_lang: str = "nl") -> 
     """
     by_label: dict[str, set[str]] = {}
     labels_of: dict[str, list[tuple[str, str]]] = {}
-    for item_id, lang, label, _kind in store.occupation_labels():
+    for item_id, lang, label, _kind in store.labels("occupations"):
         if not item_id.startswith("http"):
             continue
         labels_of.setdefault(item_id, []).append((lang, label))

@@ -22,7 +22,7 @@ MAX_RANK = 100
 def skill_label_groups(store, labels: list[str], lang: str = "en") -> tuple[list[str], list[tuple[str, str]]]:
     by_label: dict[str, set[str]] = {}
     alts: dict[str, list[str]] = {}
-    for item_id, l_lang, label, kind in store.competence_labels():
+    for item_id, l_lang, label, kind in store.labels("competences"):
         if not item_id.startswith("http") or l_lang != lang:
             continue
         if kind == "preferred":

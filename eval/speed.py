@@ -115,7 +115,7 @@ def short_text_throughput(extractor, calls: int = 200) -> dict:
 
 def encoder_throughput(services, n: int = 256) -> dict:
     labels = []
-    for _cid, _lang, label, _kind in services.store.competence_labels():
+    for _cid, _lang, label, _kind in services.store.labels("competences"):
         labels.append(label)
         if len(labels) >= n:
             break

@@ -307,14 +307,13 @@ def build_indexes(
         counts: dict[str, int] = {}
         per_kind_seconds: dict[str, float] = {}
         with_graph: list[str] = []
-        sources = {"occupations": store.occupation_labels, "competences": store.competence_labels}
         for kind in KINDS:
             t0 = time.time()
             if (partial / f"{kind}.done").exists():   # finished before an interrupt
                 index = LabelIndex.load(partial, kind)
                 refs = index.refs
             else:
-                refs = _label_refs(sources[kind]())
+                refs = _label_refs(store.labels(kind))
                 vectors = encode_unique(encoder, [r.label for r in refs], progress=progress,
                                         desc=f"Index {'beroepen' if kind == 'occupations' else 'competenties'}",
                                         checkpoint=partial / f"{kind}.chunks", on_progress=on_progress, stage=kind)

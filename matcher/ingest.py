@@ -32,6 +32,7 @@ from indexer.domain import (CEFR_LEVELS, CONTRACT_TYPES, EVIDENCE_SOURCES, ID_PA
                      REGIMES, free_form_problems, value_problems,
                      VACANCY_EVIDENCE_SOURCES, Evidence,
                      LanguageSkill, Location, Portfolio, PortfolioCompetence, Vacancy, VacancyCompetence)
+from indexer.storage.protocol import WriteCounts
 from matcher.extraction.occupations import preferred_codes
 from matcher.text.cues import held_licences_and_languages
 from matcher.geo import locate
@@ -419,15 +420,12 @@ class Rejected:
     reasons: list[str]
 
 
-@dataclass
-class ImportReport:
+@dataclass(kw_only=True)
+class ImportReport(WriteCounts):
     kind: str
     file: str
     lines: int = 0
     accepted: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
     seconds: float = 0.0
@@ -456,7 +454,7 @@ def import_jsonl(path: Path | str, kind: Literal["vacancies", "portfolios"], rep
     """Import one JSONL file into ``repo``; see the module docstring for the rules."""
     t0 = time.perf_counter()
     path = Path(path)
-    report = ImportReport(kind, str(path))
+    report = ImportReport(kind=kind, file=str(path))
     pending: list = []
     first_line: dict[str, int] = {}
     upsert = repo.upsert_vacancies if kind == "vacancies" else repo.upsert_portfolios
@@ -464,9 +462,7 @@ def import_jsonl(path: Path | str, kind: Literal["vacancies", "portfolios"], rep
     def flush():
         if pending:
             res = upsert(pending)
-            report.inserted += res.inserted
-            report.updated += res.updated
-            report.unchanged += res.unchanged
+            report.add(res)
             for rid, why in res.rejected:  # refused by the store itself: reported like a bad line
                 report.accepted -= 1
                 report.rejected.append(Rejected(first_line.get(rid, 0), rid, [why]))

@@ -22,7 +22,7 @@ def test_manifest_and_counts(mini_services) -> None:
     assert "esco-v1.1.1/en/occupations_en.csv.gz" in m["input_checksums"]
     assert m["model"].startswith("multilingual-e5-small@sha256:")
     # every label of the store is indexed, mapped back to its item
-    store_labels = {(r[0], r[2]) for r in mini_services.store.occupation_labels()}
+    store_labels = {(r[0], r[2]) for r in mini_services.store.labels("occupations")}
     assert {(r.item_id, r.label) for r in idx.occupations.refs} == store_labels
 
 

@@ -133,8 +133,8 @@ class CountingEncoder:
 def test_interrupted_index_build_resumes_where_it_stopped(mini_services, tmp_path, monkeypatch) -> None:
     store = TaxonomyStore(mini_services.settings.store_path)
     monkeypatch.setattr("indexer.label_index.CHECKPOINT_LABELS", 8)   # several checkpoints on the miniature
-    n_occ = len({r[2] for r in store.occupation_labels()})
-    n_comp = len({r[2] for r in store.competence_labels()})
+    n_occ = len({r[2] for r in store.labels("occupations")})
+    n_comp = len({r[2] for r in store.labels("competences")})
     first = CountingEncoder(mini_services.encoder, fail_after=n_occ + 16)   # dies two chunks into competences
     with pytest.raises(KeyboardInterrupt):
         build_indexes(store, first, tmp_path, model_id="m-resume", progress=False)

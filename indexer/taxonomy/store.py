@@ -28,6 +28,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 from pathlib import Path
 
 from indexer.settings import Settings
@@ -225,17 +226,18 @@ class TaxonomyStore:
             sql, args = sql + " WHERE source = ?", (source,)
         return [self._concept(table, r) for r in self.con.execute(sql + " ORDER BY id", args)]
 
+    def labels(self, table: Literal["occupations", "competences"]) -> Iterator[tuple[str, str, str, str]]:
+        """(item id, lang, label, kind) for every preferred and alternative label of the
+        occupations or competences, in a stable order (the order they were loaded in)."""
+        item = {"occupations": "occupation", "competences": "competence"}[table]
+        yield from self.con.execute(f"SELECT {item}_id, lang, label, kind FROM {item}_labels ORDER BY rowid")
+
     # ----------------------------------------------------------- occupations
     def occupation(self, occupation_id: str) -> Occupation | None:
         return self._by_id("occupations", occupation_id)
 
     def occupations(self, source: str | None = None) -> list[Occupation]:
         return self._all("occupations", source)
-
-    def occupation_labels(self) -> Iterator[tuple[str, str, str, str]]:
-        """(occupation_id, lang, label, kind) for every label, in a stable order."""
-        yield from self.con.execute(
-            "SELECT occupation_id, lang, label, kind FROM occupation_labels ORDER BY rowid")
 
     def shortage_info(self, occupation_id: str) -> ShortageInfo | None:
         row = self.con.execute(
@@ -271,9 +273,6 @@ class TaxonomyStore:
     def competences(self, source: str | None = None) -> list[Competence]:
         return self._all("competences", source)
 
-    def competence_labels(self) -> Iterator[tuple[str, str, str, str]]:
-        yield from self.con.execute(
-            "SELECT competence_id, lang, label, kind FROM competence_labels ORDER BY rowid")
 
     def competent_for_skill(self, uri: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.con.execute(

@@ -154,7 +154,7 @@ class ExtractionEngine:
     @staticmethod
     def _competence_phrases(store) -> PhraseMatcher:
         pm = PhraseMatcher(max_tokens=6)
-        for item_id, lang, label, _kind in store.competence_labels():
+        for item_id, lang, label, _kind in store.labels("competences"):
             if lang in ("nl", "en", "fr"):
                 pm.add(label, item_id, lang)
         # phrases that name very many concepts are not specific enough to count

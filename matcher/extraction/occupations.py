@@ -101,7 +101,7 @@ def occupation_titles(store) -> OccupationTitles:
     local, english = PhraseMatcher(max_tokens=6), PhraseMatcher(max_tokens=6)
     words: dict[str, set[str]] = {}
     known = set(stop)
-    for oid, lang, label, _kind in store.occupation_labels():
+    for oid, lang, label, _kind in store.labels("occupations"):
         code = oid if oid in competent else to_competent.get(oid)
         if not code or lang not in ("nl", "fr", "en"):
             continue

@@ -52,7 +52,7 @@ class OccupationNormaliser:
             from matcher.search.ranking import EmbeddingCache, HybridRanker
 
             store = self.retrieval.store
-            rows = list(store.occupation_labels())
+            rows = list(store.labels("occupations"))
             self._rows = rows
             self._source = {o.id: o.source for o in store.occupations()}
             # a Competent occupation also answers to the labels of its exact/close ESCO match

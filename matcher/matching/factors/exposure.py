@@ -20,7 +20,9 @@ class Exposure(SwitchedMultiplier):
     name = "exposure"
     label = "spreiding van blootstelling"
     order = 50
-    switch = Option("spread_exposure", False, bool, "Blootstelling spreiden over vacatures/kandidaten.", api=True)
+    switch = Option("spread_exposure", False, bool, "Blootstelling spreiden: wat al vaak in een toplijst stond, zakt "
+                                                    "een beetje, zodat gelijkwaardige vacatures/kandidaten om beurten "
+                                                    "bovenaan staan.", api=True)
     strength = Option("exposure_strength", 0.15, float, "Hoeveel het vaakst getoonde item hoogstens verliest.", ge=0, le=1)
 
     def compute(self, f: PairFeatures, opts) -> FactorOutput:
