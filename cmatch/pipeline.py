@@ -17,6 +17,7 @@ import numpy as np
 
 from api.wiring import Components
 from indexer.clock import utc_stamp
+from indexer.threads import limit_pools
 from indexer.label_index import Progress, activate, build_indexes, ensure_ann, index_version
 from indexer.model.adapter import HPARAMS, calibration_path, fit_adapter, heldout_accuracy, is_trained, save_adapter
 from indexer.model.check import ensure_model, is_model_folder
@@ -178,6 +179,8 @@ def serving_app(settings: Settings | None = None, *, build: bool = True):
     from api.readiness import STAGE_FULL, STAGE_LEXICAL, Readiness
 
     settings = settings or get_settings()
+    if settings.request_threads > 0:
+        limit_pools(settings.request_threads)
     ensure_store(settings, progress=True)
     todo = pending_steps(settings)
     if not todo:

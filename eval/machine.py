@@ -9,6 +9,8 @@ import os
 import resource
 from collections.abc import Callable
 
+from indexer.threads import limit_pools
+
 
 def limit_cores(threads: int) -> tuple[int, Callable[[], None]]:
     """Pin this process to ``threads`` cores and BLAS/OpenMP pools to ``threads`` threads;
@@ -20,13 +22,7 @@ def limit_cores(threads: int) -> tuple[int, Callable[[], None]]:
         undo.append(lambda: os.sched_setaffinity(0, before))
     except (AttributeError, OSError):
         pass
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limiter = threadpool_limits(threads)
-        undo.append(limiter.restore_original_limits)
-    except ImportError:  # pragma: no cover
-        pass
+    undo.append(limit_pools(threads))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else threads
 
     def restore() -> None:

@@ -100,6 +100,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
     rate_limit_per_s: float = 20.0
     match_refresh: str = "background"
+    #: BLAS/OpenMP threads per request in a serving process (indexer.threads); 0 leaves the pools as they are
+    request_threads: int = 1
     log_level: str = "WARNING"
     #: the end-to-end extraction calibration (matcher.extraction.calibration.end_to_end_path)
     extract_calibration: Path | None = None
@@ -138,6 +140,7 @@ class Settings:
                                                             or "127.0.0.1,localhost,testserver").split(",") if h.strip()),
             rate_limit_per_s=float(os.environ.get("CMATCH_RATE_LIMIT") or "20"),
             match_refresh=(os.environ.get("CMATCH_MATCH_REFRESH") or "background").strip().lower(),
+            request_threads=int(os.environ.get("CMATCH_REQUEST_THREADS") or "1"),
             log_level=os.environ.get("CMATCH_LOG", "WARNING"),
             extract_calibration=Path(os.environ["CMATCH_EXTRACT_CALIBRATION"])
             if os.environ.get("CMATCH_EXTRACT_CALIBRATION") else None,

@@ -126,19 +126,22 @@ def bench_load_command(
     phase_s: float = typer.Option(8.0, "--phase-seconds", min=1.0, max=10.0, help="Duur per fase (6 fasen, samen <= 60 s)."),
     vacancies: int = typer.Option(2000, "--vacancies", min=10, help="Synthetische vacatures in de wegwerpopslag."),
     portfolios: int = typer.Option(200, "--portfolios", min=10),
+    workers: int = typer.Option(1, "--workers", min=1, max=8, help="Serverprocessen (zoals 'cmatch serve --workers')."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Belastingstest op 127.0.0.1: req/s, p50/p95 en fouten bij 1/4/16 gelijktijdige clients, ook met 1 schrijfactie/s."""
     from eval.load_bench import bench_load
 
     def lines(res: dict) -> Iterable[str]:
-        yield (f"{res['endpoint']}; {res['vacancies']} vacatures; klaar na {res['ready_s']} s; "
+        yield (f"{res['endpoint']}; {res['workers']} serverproces(sen); {res['vacancies']} vacatures; "
+               f"klaar na {res['ready_s']} s; "
                f"{res['cores']} kernen, {_load(res)}")
         for r in res["runs"]:
             yield (f"  {r['clients']:>2} clients{' + 1 write/s' if r['writes_per_s'] else '            '}  "
                    f"{r['req_per_s']:>7} req/s  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  fouten {r['errors']}")
 
-    _report(bench_load(get_settings(), phase_s=phase_s, vacancies=vacancies, portfolios=portfolios), as_json, lines)
+    _report(bench_load(get_settings(), phase_s=phase_s, vacancies=vacancies, portfolios=portfolios, workers=workers),
+            as_json, lines)
 
 
 def register(app: typer.Typer) -> None:
