@@ -17,7 +17,6 @@ import numpy as np
 
 from api.wiring import Components
 from indexer.clock import utc_stamp
-from indexer.threads import limit_pools
 from indexer.label_index import Progress, activate, build_indexes, ensure_ann, index_version
 from indexer.model.adapter import HPARAMS, calibration_path, fit_adapter, heldout_accuracy, is_trained, save_adapter
 from indexer.model.check import ensure_model, is_model_folder
@@ -27,6 +26,7 @@ from indexer.model.fingerprint import model_fingerprint
 from indexer.model.pairs import SEED, build_pairs
 from indexer.settings import Settings, get_settings
 from indexer.taxonomy.store import TaxonomyStore, ensure_store, store_is_current
+from indexer.threads import limit_pools
 from matcher.extraction.calibration import fit_calibration
 from matcher.search.ranking import EmbeddingCache
 

@@ -28,8 +28,8 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 from pathlib import Path
+from typing import Literal
 
 from indexer.settings import Settings
 from indexer.taxonomy.profiles import PROFILE_VERSION, derive_profiles
@@ -272,7 +272,6 @@ class TaxonomyStore:
 
     def competences(self, source: str | None = None) -> list[Competence]:
         return self._all("competences", source)
-
 
     def competent_for_skill(self, uri: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.con.execute(

@@ -18,6 +18,7 @@ import re
 import runpy
 import sqlite3
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,8 +39,9 @@ class Migration:
     name: str
     path: Path
 
-    @property
+    @cached_property
     def sql(self) -> str:
+        """The script (a ``.py`` migration is run once per :class:`Migration` to get it)."""
         if self.path.suffix == ".py":
             script = runpy.run_path(str(self.path)).get("SQL")
             if not isinstance(script, str):
@@ -47,7 +49,7 @@ class Migration:
             return script
         return self.path.read_bytes().decode("utf-8")
 
-    @property
+    @cached_property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()[:16]
 
