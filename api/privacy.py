@@ -2,9 +2,9 @@
 
 The store erases rows (:meth:`indexer.storage.accounts.AccountsSQL.erase_person`,
 ``purge_portfolios``); what else holds a person's portfolio lives here: the match index
-snapshots in ``var/match/engine-*.pkl`` (pickled encodings with portfolio ids; the engine
-rebuilds without them, since the store's generation changed) and the exposure counters the
-running process keeps in memory.
+snapshots in ``var/match/engine-*.pkl`` (pickled encodings with portfolio ids; the engine's
+next update drops the erased rows, and writes a snapshot without them at once) and the exposure
+counters the running process keeps in memory.
 """
 from __future__ import annotations
 

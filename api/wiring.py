@@ -124,13 +124,14 @@ class Components:
 
     @cached_property
     def matcher(self) -> MatchEngine:
-        """The served engine (:mod:`api.match_refresh`): after a write it is rebuilt in the
-        background while the previous one answers (``settings.match_refresh``)."""
+        """The served engine (:mod:`api.match_refresh`): after a write a successor is made in the
+        background from the previous one (re-encoding only the changed rows) while it answers
+        (``settings.match_refresh``)."""
         exposure = ExposureTracker(self.vacancies)
 
         def make(repo, previous):
-            return MatchEngine(self.match_taxonomy, repo, near=previous.near if previous else None,
-                               near_loader=self.near_table, exposure=exposure, cache_dir=self.settings.var_dir / "match",
+            return MatchEngine(self.match_taxonomy, repo, base=previous, near_loader=self.near_table,
+                               exposure=exposure, cache_dir=self.settings.var_dir / "match",
                                pseudonym_salt=self.settings.pseudonym_salt, vectors=self.competence_vectors,
                                vector_index=lambda: self.vacancy_index)
         return ServingMatcher(self.vacancies, make, sync=self.settings.match_refresh == "sync")  # type: ignore[return-value]

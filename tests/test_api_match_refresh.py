@@ -1,5 +1,5 @@
-"""The served match index is rebuilt in the background after a write (issue 13e): requests
-keep the old index until the new one is swapped in; an erasure refreshes at once."""
+"""The served match index is brought up to date in the background after a write (issue 13e):
+requests keep the old index until the new one is swapped in; an erasure refreshes at once."""
 from __future__ import annotations
 
 import dataclasses
@@ -32,6 +32,7 @@ def test_write_does_not_rebuild_in_the_request(mini_services, tmp_path) -> None:
         assert thread is not None                                   # the request only started the build
         thread.join(60)
         assert svc.matcher.engine is not first and svc.matcher.rebuilds == 2
+        assert svc.matcher.engine.last_build == "updated"           # the new row encoded, the rest shared
         assert sorted(ids(client.post("/api/v1/match/vacancies", json=body))) == ["V-A", "V-B"]
         # a row deleted after the build is skipped, not a 500
         repo.delete_vacancies(["V-B"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -285,6 +286,85 @@ def test_engine_snapshot_cache(tmp_path):
     assert list((tmp_path / "match").glob("engine-*.pkl"))
     b = MatchEngine(taxonomy(), repo, near_table(), cache_dir=tmp_path / "match")
     assert b.score_all_vacancies(portfolios()[0]) == first
+    assert (a.last_build, b.last_build) == ("encoded", "snapshot")
+
+
+def _same_scores(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all((math.isnan(x) and math.isnan(b[k])) or x == pytest.approx(b[k], abs=1e-9)
+                                        for k, x in a.items())
+
+
+def _writes(repo):
+    """A vacancy changed, one added (a new language, a competence the taxonomy lacks), one deleted,
+    a portfolio changed: what an update must encode without a full build."""
+    v1, v4 = vacancies()[0], vacancies()[3]
+    v1.competences = v1.competences[:1]
+    v4 = dataclasses.replace(v4, id="V6", competences=v4.competences + [dataclasses.replace(
+        v4.competences[0], competence_id="SK-ONBEKEND")], languages=[dataclasses.replace(v4.languages[0], code="pl")])
+    repo.upsert_vacancies([v1, v4])
+    repo.delete_vacancies(["V3"])
+    p4 = portfolios()[3]
+    p4.competences = p4.competences + [pc("SK-H")]
+    repo.upsert_portfolios([p4])
+
+
+def test_engine_update_encodes_only_what_changed(tmp_path):
+    """A successor engine updates its predecessor's index (the one API writes keep current) and
+    scores exactly as an engine that encodes everything; the predecessor keeps its own index."""
+    from matcher.matching.engine import MatchEngine
+    from tests.match_helpers import near_table, taxonomy
+    from indexer.storage.sqlite import SqliteVacancyRepository
+
+    repo = SqliteVacancyRepository(tmp_path / "app.sqlite")
+    repo.upsert_vacancies(vacancies())
+    repo.upsert_portfolios(portfolios())
+    old = MatchEngine(taxonomy(), repo, near_table())
+    old.ensure_built()
+    old_ids, old_index = list(old.vac.ids), old._index
+    _writes(repo)
+    new = MatchEngine(taxonomy(), repo, base=old)
+    fresh = MatchEngine(taxonomy(), repo, near_table())
+    for person in portfolios():
+        assert _same_scores(new.score_all_vacancies(person), fresh.score_all_vacancies(person))
+    for vacancy in repo.iter_vacancies():
+        assert _same_scores(new.score_all_candidates(vacancy), fresh.score_all_candidates(vacancy))
+    assert (new.last_build, fresh.last_build) == ("updated", "encoded")
+    assert sorted(new.vac.ids) == ["V1", "V2", "V4", "V5", "V6"] and "pl" in new.ctx.languages
+    assert old.vac.ids == old_ids and old._index is old_index and "pl" not in old.ctx.languages
+    old.repo = repo   # the old engine re-reading the store is brought up to date the same way
+    old.ensure_built()
+    assert old.last_build == "updated" and sorted(old.vac.ids) == sorted(new.vac.ids)
+    old.ensure_built()
+    assert old.last_build == "updated"          # same generation: nothing done at all
+
+
+def test_engine_update_from_snapshot_after_restart(tmp_path):
+    """A restart loads the last snapshot and re-encodes only what was written since."""
+    from matcher.matching.engine import MatchEngine
+    from tests.match_helpers import near_table, taxonomy
+    from indexer.storage.sqlite import SqliteVacancyRepository
+
+    repo = SqliteVacancyRepository(tmp_path / "app.sqlite")
+    repo.upsert_vacancies(vacancies())
+    repo.upsert_portfolios(portfolios())
+    MatchEngine(taxonomy(), repo, near_table(), cache_dir=tmp_path / "match").ensure_built()
+    _writes(repo)
+    restarted = MatchEngine(taxonomy(), repo, near_table(), cache_dir=tmp_path / "match")
+    fresh = MatchEngine(taxonomy(), repo, near_table())
+    for person in portfolios():
+        assert _same_scores(restarted.score_all_vacancies(person), fresh.score_all_vacancies(person))
+    assert restarted.last_build == "snapshot" and len(list((tmp_path / "match").glob("engine-*.pkl"))) == 1
+    # a deleted portfolio leaves the snapshot at once, however recent the last one
+    repo.delete_portfolios(["P2"])
+    restarted.repo = repo
+    restarted.ensure_built()
+    (snap,) = (tmp_path / "match").glob("engine-*.pkl")
+    assert "P2" not in pickle.loads(snap.read_bytes()).port.ids
+    # a store that changed wholesale is encoded again rather than patched row by row
+    repo.delete_vacancies(repo.ids("vacancies"))
+    again = MatchEngine(taxonomy(), repo, near_table(), cache_dir=tmp_path / "match")
+    again.ensure_built()
+    assert again.last_build == "encoded" and again.vac.n == 0
 
 
 # ------------------------------------------------------------------ CLI end to end (real taxonomy)
@@ -332,3 +412,18 @@ def test_cli_end_to_end(tmp_path, monkeypatch):
     assert {"p50_ms", "p95_ms", "p99_ms", "n_vacancies"} <= set(bench) and bench["n_vacancies"] == 1500
     again = runner.invoke(app, ["vacancies", "import", str(tmp_path / "demo" / "vacancies.jsonl"), "--json"])
     assert again.exit_code == 0 and json.loads(again.output)["unchanged"] == 1500
+
+
+def test_bench_update_patches_one_row_per_write():
+    """``cmatch bench update`` on the miniature: every successor is an update, the store untouched."""
+    from types import SimpleNamespace
+
+    from eval.bench_update import bench_update
+    from indexer.storage.vacancy_index import CompetenceVectors
+
+    tax, repo, engine = world()
+    before = repo.checksums("vacancies")
+    res = bench_update(SimpleNamespace(match_taxonomy=tax, competence_vectors=CompetenceVectors.hashed(),
+                                       matcher=engine, vacancies=repo), writes=3)
+    assert (res["vacancies"], res["portfolios"], res["writes_each"]) == (5, 4, 3)
+    assert res["update_vacancy_ms_median"] >= 0 and repo.checksums("vacancies") == before

@@ -124,6 +124,21 @@ def test_generation_moves_only_on_change(repo):
     assert repo.generation() == g1
 
 
+def test_checksums_follow_content(repo):
+    """What the match index compares to re-encode only changed rows: one checksum per stored row,
+    new when (and only when) the document changes."""
+    repo.upsert_vacancies([vac(1), vac(2)])
+    repo.upsert_portfolios([port(1)])
+    before = repo.checksums("vacancies")
+    assert sorted(before) == ["V1", "V2"] and list(repo.checksums("portfolios")) == ["P1"]
+    repo.upsert_vacancies([vac(1), vac(2, title="Lasser-monteur")])
+    repo.delete_vacancies(["V1"])
+    after = repo.checksums("vacancies")
+    assert list(after) == ["V2"] and after["V2"] != before["V2"]
+    repo.upsert_vacancies([vac(2, title="Lasser-monteur")])
+    assert repo.checksums("vacancies") == after
+
+
 def test_ids_filter_synthetic(repo):
     repo.upsert_vacancies([vac(1, synthetic=True), vac(2)])
     assert repo.ids("vacancies", synthetic=True) == ["V1"]

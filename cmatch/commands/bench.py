@@ -1,7 +1,8 @@
 """``cmatch bench …``: timings as figures (extraction and match latency, the vacancy index at 10⁶).
 
-The measurements themselves live in :mod:`eval.speed`, :mod:`eval.bench_match` and
-:mod:`eval.bench_scale`; timings never decide a test.
+The measurements themselves live in :mod:`eval.speed`, :mod:`eval.bench_match`,
+:mod:`eval.bench_update`, :mod:`eval.bench_scale` and :mod:`eval.load_bench`; timings never
+decide a test.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from api.wiring import Components
 from cmatch.output import print_fields, print_json
 from eval.bench_match import bench_match
 from eval.bench_scale import bench_scale
+from eval.bench_update import bench_update
 from eval.speed import extraction_latency, short_text_throughput
 from indexer.settings import get_settings
 
@@ -119,6 +121,19 @@ def bench_batch_command(
                f"~{res['estimate_250k_x_100k_in_1h']['worker_cores']} workerkernen")
 
     _report(bench_batch(get_settings(), top=top, shard_size=shard_size), as_json, lines)
+
+
+@bench_app.command("update")
+def bench_update_command(
+    writes: int = typer.Option(20, "--writes", min=1, help="Schrijfacties per soort (vacature, portfolio)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Wat één schrijfactie de matchindex kost (één rij opnieuw), naast alles opnieuw coderen; op een kopie."""
+    _report(bench_update(Components.from_env(), writes=writes), as_json, lambda res: [
+        f"matchindex over {res['vacancies']} vacatures, {res['portfolios']} portfolio's: alles coderen "
+        f"{res['full_build_s']} s; na één vacature {res['update_vacancy_ms_median']} ms (max "
+        f"{res['update_vacancy_ms_max']}), na één portfolio {res['update_portfolio_ms_median']} ms (max "
+        f"{res['update_portfolio_ms_max']}); mediaan over {res['writes_each']} schrijfacties"])
 
 
 @bench_app.command("load")

@@ -13,6 +13,7 @@ differently.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,43 @@ def pad_cols(m: sp.csr_matrix, n_cols: int) -> sp.csr_matrix:
     if m.shape[1] == n_cols:
         return m
     return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_cols))
+
+
+def spliced(side, drop: set[str], new):
+    """``side`` without the rows whose id is in ``drop``, followed by the rows of ``new`` (a side of
+    the same kind, encoded with the same context): an update that costs the changed rows only.
+    ``side`` itself is not modified, so an engine still reading it is unaffected."""
+    keep = np.fromiter((i for i, x in enumerate(side.ids) if x not in drop), dtype=np.int64)
+    kept = _rowwise(lambda x: [x[i] for i in keep] if isinstance(x, list) else x[keep], side)
+    return _rowwise(_stack_rows, kept, new)
+
+
+def _rowwise(fn, side, other=None):
+    """``fn`` applied to every row-indexed field of a side (ids, matrices, arrays, factor columns)."""
+    def one(x, name, col=None):
+        args = (x,) if other is None else (x, other.columns[name][col] if col else getattr(other, name))
+        return fn(*args)
+
+    out = {}
+    for f in dataclasses.fields(side):
+        x = getattr(side, f.name)
+        out[f.name] = ({factor: {col: one(v, factor, col) for col, v in cols.items()} for factor, cols in x.items()}
+                       if f.name == "columns" else one(x, f.name))
+    return type(side)(**out)
+
+
+def _stack_rows(a, b):
+    """Rows of ``a`` then ``b``; matrices whose width grew since ``a`` was encoded (new
+    competences, new languages) are widened with empty columns first."""
+    if isinstance(a, list):
+        return a + b
+    if sp.issparse(a):
+        n = max(a.shape[1], b.shape[1])
+        return sp.vstack([pad_cols(a.tocsr(), n), pad_cols(b.tocsr(), n)], format="csr")
+    if a.ndim == 2 and a.shape[1] != b.shape[1]:
+        n = max(a.shape[1], b.shape[1])
+        a, b = (np.pad(x, ((0, 0), (0, n - x.shape[1]))) for x in (a, b))
+    return np.concatenate([a, b])
 
 
 def encode_vacancies(items: list[Vacancy], ctx: EncodeContext, vocab: Vocab) -> VacancySide:

@@ -31,6 +31,7 @@ from matcher.matching.encoding import (PortfolioSide, VacancySide, encode_portfo
                                        pair_features)
 from matcher.matching.exposure import ExposureTracker
 from matcher.matching.factors import EncodeContext, MatchOptions, PairDetail, PairFeatures, factor_set_version
+from matcher.matching.match_index import MatchIndex
 from matcher.matching.near import MatchTaxonomy, NearTable, Vocab
 from matcher.matching.occupations import OccupationSpace
 from matcher.matching.scoring import (Gap, MatchResult, MatchResultSet, Scored, breakdown, explain_competences, expand,
@@ -45,7 +46,10 @@ RETRIEVE_SIMILAR = 200
 #: ... if at least this similar (unrelated bags sit near 0, one related competence at ~0.3).
 RETRIEVE_MIN_SIMILARITY = 0.25
 #: Snapshot layout of the engine itself; the factor set is added to it (see ``ensure_built``).
-ENGINE_FORMAT = "2"
+ENGINE_FORMAT = "3"
+#: An index kept up to date by vacancy writes is written to its snapshot at most this often (a
+#: restart starts from it and re-encodes only what changed since); a portfolio write at once.
+SNAPSHOT_EVERY_S = 60.0
 
 
 def pseudonym(portfolio_id: str, salt: str) -> str:
@@ -59,7 +63,8 @@ def _load_snapshot(path):
         return None
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh)
+            snap = pickle.load(fh)
+        return snap if isinstance(snap, MatchIndex) else None
     except Exception:  # stale or corrupt: rebuild
         log.warning("matchindex-cache %s onleesbaar; opnieuw opgebouwd", path)
         return None
@@ -68,7 +73,8 @@ def _load_snapshot(path):
 def _save_snapshot(path, snap) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     for old in path.parent.glob("engine-*.pkl"):
-        old.unlink(missing_ok=True)
+        if old != path:
+            old.unlink(missing_ok=True)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     with open(tmp, "wb") as fh:
         pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -86,7 +92,7 @@ class MatchEngine:
 
     def __init__(self, tax: MatchTaxonomy, repo, near: NearTable | None = None, *, near_loader=None,
                  exposure: ExposureTracker | None = None, cache_dir=None, pseudonym_salt: str | None = None,
-                 vectors: CompetenceVectors | None = None, vector_index=None):
+                 vectors: CompetenceVectors | None = None, vector_index=None, base: "MatchEngine | None" = None):
         self.tax = tax
         self.vectors = vectors if vectors is not None else CompetenceVectors.hashed()
         #: a callable giving the durable vacancy index (:class:`~indexer.storage.vacancy_index.VacancyIndex`,
@@ -96,17 +102,17 @@ class MatchEngine:
         self.pseudonym_salt = get_settings().pseudonym_salt if pseudonym_salt is None else pseudonym_salt
         self.cache_dir = cache_dir
         self.repo = repo
-        self._near = near
+        self._near = near if near is not None or base is None else base.near
         self._near_loader = near_loader
         self.exposure = exposure or ExposureTracker()
         self._lock = threading.RLock()
         self._generation = None
-        self.vocab = Vocab(sorted(tax.competence_labels))
-        self.occ = OccupationSpace(tax, self.vocab)
-        self.ctx: EncodeContext | None = None
-        self.vac: VacancySide | None = None
-        self.port: PortfolioSide | None = None
+        #: what a build starts from: the engine this one replaces (its index is updated, not rebuilt)
+        self._base = base
+        self._index: MatchIndex | None = None
+        self._snapshot_at = base._snapshot_at if base is not None else None
         self.build_seconds = 0.0
+        self.last_build = ""         # "encoded" | "updated" | "unchanged" | "snapshot": how the index came about
 
     # -------------------------------------------------------------- building
     @property
@@ -123,38 +129,64 @@ class MatchEngine:
         return sorted(ids)
 
     def ensure_built(self) -> None:
+        """Bring the index up to the repository's state: update the current one (or the replaced
+        engine's, or the snapshot's) by re-encoding only changed records, else encode everything."""
         gen = self.repo.state_key()
-        if gen == self._generation and self.vac is not None:
+        if gen == self._generation and self._index is not None:
             return
         with self._lock:
-            if gen == self._generation and self.vac is not None:
+            if gen == self._generation and self._index is not None:
                 return
             t0 = time.perf_counter()
             near = self.near
             fmt = f"{ENGINE_FORMAT}+{factor_set_version()}"
-            key = hashlib.sha256(f"{fmt}|{gen}|{self.tax.version}|{near.source}|{len(near)}|{self.vectors.fingerprint}"
+            key = hashlib.sha256(f"{fmt}|{self.tax.version}|{near.source}|{len(near)}|{self.vectors.fingerprint}"
                                  .encode()).hexdigest()[:16]
             path = self.cache_dir / f"engine-{key}.pkl" if self.cache_dir else None
-            snap = _load_snapshot(path) if path is not None else None
-            if snap is not None:
-                self.vocab, self.occ, languages, vac, port = snap
-                self.occ.tax = self.tax
-                ctx = EncodeContext(self.tax, self.occ, languages, self.vectors)
-            else:
-                ctx = EncodeContext(self.tax, self.occ, vectors=self.vectors)
-                vac = encode_vacancies(list(self.repo.iter_vacancies()), ctx, self.vocab)
-                port = encode_portfolios(list(self.repo.iter_portfolios()), ctx, self.vocab, near)
-                vac.pad(len(self.vocab))
-                port.pad(len(self.vocab))
-                if path is not None:
-                    _save_snapshot(path, (self.vocab, self.occ, ctx.languages, vac, port))
-            self._vcsc = vac.weights.tocsc()
-            self._pcsc = port.credits.tocsc()
-            self.ctx, self.vac, self.port = ctx, vac, port
-            self._row_of = {vid: i for i, vid in enumerate(vac.ids)}
+            start, how = self._index or (self._base._index if self._base is not None else None), "updated"
+            if start is None and path is not None and (start := _load_snapshot(path)) is not None:
+                start.attach(self.tax, self.vectors)
+                how, self._snapshot_at = "snapshot", time.monotonic()
+            index = start.updated(self.repo, self.tax, self.vectors, near) if start is not None else None
+            if index is None:
+                index, how = MatchIndex.build(self.repo, self.tax, self.vectors, near), "encoded"
+            elif index is start and how == "updated":
+                how = "unchanged"
+            # vacancy-only updates reach the disk at most every SNAPSHOT_EVERY_S; a changed or
+            # deleted portfolio at once (the snapshot must not keep what a person removed)
+            due = (how != "updated" or self._snapshot_at is None
+                   or time.monotonic() - self._snapshot_at >= SNAPSHOT_EVERY_S
+                   or index.checks["portfolios"] != start.checks["portfolios"])
+            if path is not None and index is not start and due:
+                _save_snapshot(path, index)
+                self._snapshot_at = time.monotonic()
+            self._index, self._base = index.prepared(), None
             self._generation = gen
             self.build_seconds = time.perf_counter() - t0
-            log.info("match index: %d vacancies, %d portfolios in %.1fs", vac.n, port.n, self.build_seconds)
+            self.last_build = how
+            log.info("match index (%s): %d vacancies, %d portfolios in %.2fs", how, index.vac.n, index.port.n,
+                     self.build_seconds)
+
+    # the built index's parts (one reference: a reader never mixes two builds' parts)
+    @property
+    def vocab(self) -> Vocab:
+        return self._index.vocab
+
+    @property
+    def occ(self) -> OccupationSpace:
+        return self._index.occ
+
+    @property
+    def ctx(self) -> EncodeContext:
+        return self._index.ctx
+
+    @property
+    def vac(self) -> VacancySide:
+        return self._index.vac
+
+    @property
+    def port(self) -> PortfolioSide:
+        return self._index.port
 
     # -------------------------------------------------------------- helpers
     def _credit_vector(self, credits) -> np.ndarray:
@@ -220,17 +252,19 @@ class MatchEngine:
         """Set each gap's ``opens_vacancies``: stored vacancies (among ``keep``) that learning it lifts to
         ``threshold`` coverage or more (``cache``: per competence, for one person)."""
         open_now = keep & (cov >= threshold)
+        index = self._index
+        by_comp, total = index.vacancies_by_competence, index.vac.total
         for g in gaps:
             if g.competence_id in cache:
                 g.opens_vacancies = cache[g.competence_id]
                 continue
-            j = self.vocab.index.get(g.competence_id)
-            if j is None or j >= self._vcsc.shape[1]:
+            j = index.vocab.index.get(g.competence_id)
+            if j is None or j >= by_comp.shape[1]:
                 cache[g.competence_id] = g.opens_vacancies = 0
                 continue
-            a, b = self._vcsc.indptr[j], self._vcsc.indptr[j + 1]
-            rows, w = self._vcsc.indices[a:b], self._vcsc.data[a:b]
-            gain = w * (1.0 - credit_vec[j]) / np.where(self.vac.total[rows] > 0, self.vac.total[rows], 1.0)
+            a, b = by_comp.indptr[j], by_comp.indptr[j + 1]
+            rows, w = by_comp.indices[a:b], by_comp.data[a:b]
+            gain = w * (1.0 - credit_vec[j]) / np.where(total[rows] > 0, total[rows], 1.0)
             after = cov[rows] + gain
             n = int(np.count_nonzero(keep[rows] & ~open_now[rows] & (after >= threshold - 1e-12)))
             cache[g.competence_id] = g.opens_vacancies = n
@@ -279,7 +313,7 @@ class MatchEngine:
         except Exception as exc:   # the index is an accelerator: matching goes on without it
             log.warning("vacature-index niet bruikbaar voor retrieval (%s): exacte gelijkenis in de engine", exc)
             return None
-        row_of = self._row_of
+        row_of = self._index.vacancy_row
         return np.fromiter((row_of[v] for v, _ in hits if v in row_of), dtype=np.int64)
 
     @staticmethod
@@ -343,7 +377,7 @@ class MatchEngine:
         cols = vside.weights.indices
         w = vside.weights.data
         ecols = vside.essential.indices
-        pc = self._pcsc
+        pc = self._index.portfolios_by_competence
         n_cols = pc.shape[1]
         ok = cols < n_cols
         num = pc[:, cols[ok]] @ w[ok] if ok.any() else np.zeros(self.port.n)
@@ -417,5 +451,5 @@ class MatchEngine:
         """Credit of every stored candidate for one competence (0 for a competence nobody has)."""
         self.ensure_built()
         j = self.vocab.index.get(competence_id)
-        pc = self._pcsc
+        pc = self._index.portfolios_by_competence
         return pc[:, j].toarray().ravel() if j is not None and j < pc.shape[1] else np.zeros(self.port.n)

@@ -160,6 +160,11 @@ class Vocab:
             self.ids.append(cid)
         return j
 
+    def copy(self) -> "Vocab":
+        out = Vocab()
+        out.ids, out.index = list(self.ids), dict(self.index)
+        return out
+
     def __len__(self) -> int:
         return len(self.ids)
 
