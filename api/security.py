@@ -43,10 +43,11 @@ def host_name(value: str) -> str:
 
 
 class SecurityMiddleware:
-    def __init__(self, app, allowed_hosts: tuple[str, ...], rate_limit_per_s: float):
+    def __init__(self, app, allowed_hosts: tuple[str, ...], rate_limit_per_s: float, rate_limit_file=None,
+                 salt: str = ""):
         self.app = app
         self.allowed = {h.lower() for h in allowed_hosts}
-        self.limiter = RateLimiter(rate_limit_per_s) if rate_limit_per_s > 0 else None
+        self.limiter = RateLimiter(rate_limit_per_s, rate_limit_file, salt) if rate_limit_per_s > 0 else None
 
     async def _answer(self, scope, send, resp, extra: list[tuple[bytes, bytes]] = ()) -> None:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(resp.body)).encode()),
@@ -98,4 +99,5 @@ def install_security(app: FastAPI, settings: Settings, *, check_salt: bool) -> N
     if check_salt:
         require_secret_salt(settings)
     app.add_middleware(SecurityMiddleware, allowed_hosts=settings.allowed_hosts,
-                       rate_limit_per_s=settings.rate_limit_per_s)
+                       rate_limit_per_s=settings.rate_limit_per_s, rate_limit_file=settings.rate_limit_file,
+                       salt=settings.pseudonym_salt)

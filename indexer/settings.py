@@ -99,6 +99,8 @@ class Settings:
     retention_days: int = 365
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "testserver")
     rate_limit_per_s: float = 20.0
+    #: rate-limit buckets shared by the server processes that name this file (api/rate_limit.py)
+    rate_limit_file: Path | None = None
     match_refresh: str = "background"
     #: BLAS/OpenMP threads per request in a serving process (indexer.threads); 0 leaves the pools as they are
     request_threads: int = 1
@@ -118,6 +120,7 @@ class Settings:
         model = os.environ.get("CMATCH_MODEL") or str(var_dir / "model" / TUNED_MODEL_NAME)
         app_db = os.environ.get("CMATCH_APP_DB")
         vindex = os.environ.get("CMATCH_VINDEX")
+        rate_file = os.environ.get("CMATCH_RATE_LIMIT_FILE")
         return cls(
             data_dir=data_dir,
             var_dir=var_dir,
@@ -139,6 +142,7 @@ class Settings:
             allowed_hosts=tuple(h.strip().lower() for h in (os.environ.get("CMATCH_ALLOWED_HOSTS")
                                                             or "127.0.0.1,localhost,testserver").split(",") if h.strip()),
             rate_limit_per_s=float(os.environ.get("CMATCH_RATE_LIMIT") or "20"),
+            rate_limit_file=Path(rate_file).expanduser().resolve() if rate_file else None,
             match_refresh=(os.environ.get("CMATCH_MATCH_REFRESH") or "background").strip().lower(),
             request_threads=int(os.environ.get("CMATCH_REQUEST_THREADS") or "1"),
             log_level=os.environ.get("CMATCH_LOG", "WARNING"),

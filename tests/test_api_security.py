@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,56 @@ def test_account_bucket_spans_addresses() -> None:
     lim = RateLimiter(rate=1.0)
     waits = [lim.check(f"10.0.0.{i}", "cred", 1) for i in range(12)]    # new address each time, same account
     assert waits[:10] == [0] * 10 and waits[-1] >= 1
+
+
+def test_shared_buckets_hold_across_processes(tmp_path) -> None:
+    """``--workers N`` shares one budget: what one process took, another cannot take again."""
+    import subprocess
+    import sys
+
+    from api.rate_limit import RateLimiter, SharedTokenBuckets, credential_key
+
+    path = tmp_path / "ratelimit.sqlite"
+    cred = credential_key({b"authorization": b"Bearer geheim-token"}, "sessie")
+    a, b = RateLimiter(1.0, path, "zout"), RateLimiter(1.0, path, "zout")      # burst 10 each, one file
+    assert [a.check("10.0.0.1", None, 4) for _ in range(2)] == [0, 0]           # 8 of 10 tokens
+    assert b.check("10.0.0.1", None, 4) >= 1                                     # the other "worker" sees it
+    assert b.check("10.0.0.2", cred, 1) == 0                                   # another client: its own bucket
+    other = subprocess.run([sys.executable, "-c", (
+        "from api.rate_limit import RateLimiter; import sys; "
+        f"print(RateLimiter(1.0, {str(path)!r}, 'zout').check('10.0.0.9', {cred!r}, 9))")],
+        capture_output=True, text=True, timeout=60, check=True)
+    assert other.stdout.strip() == "0"                                           # 1 + 9 = 10: allowed
+    assert a.check("10.0.0.3", cred, 1) >= 1                                   # the account spans processes
+    keys = [k for (k,) in sqlite3.connect(path).execute("SELECT key FROM buckets")]
+    assert len(keys) == 5 and not any("10.0.0" in k or "geheim" in k for k in keys)   # hashed keys only
+    # full-again buckets are pruned; a broken file lets requests through rather than failing them
+    now = [1000.0]
+    pruned = SharedTokenBuckets(tmp_path / "p.sqlite", rate=1.0, burst=2, clock=lambda: now[0])
+    assert pruned.take("x", 2) == 0 and pruned.take("x", 1) > 0
+    now[0] += 120                                                                # full again, and a minute on
+    assert pruned.take("y", 1) == 0
+    assert [k for (k,) in sqlite3.connect(tmp_path / "p.sqlite").execute("SELECT key FROM buckets")] == ["y"]
+    broken = SharedTokenBuckets(tmp_path / "b.sqlite", rate=1.0)
+    (tmp_path / "b.sqlite").write_bytes(b"geen sqlite")
+    broken._local.con = None
+    assert broken.take("x", 1) == 0.0
+
+
+def test_serve_with_workers_shares_the_rate_limit(monkeypatch, tmp_path) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from cmatch.cli import app
+
+    seen = {}
+    monkeypatch.setenv("CMATCH_VAR", str(tmp_path / "var"))
+    monkeypatch.setenv("CMATCH_DEV", "1")
+    monkeypatch.setenv("CMATCH_RATE_LIMIT_FILE", "")      # recorded, so what serve sets is undone afterwards
+    monkeypatch.delenv("CMATCH_RATE_LIMIT_FILE")
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw, file=os.environ.get("CMATCH_RATE_LIMIT_FILE")))
+    assert CliRunner().invoke(app, ["serve", "--workers", "2"]).exit_code == 0
+    assert seen["workers"] == 2 and seen["file"].endswith("ratelimit.sqlite")
 
 
 def test_service_refuses_the_public_salt_outside_dev_mode(mini_settings) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import typer
 
@@ -40,6 +41,8 @@ def serve(
     from api.access_log import LOG_CONFIG
 
     if workers > 1:
+        # one rate limit for all processes, not one per process (api/rate_limit.py)
+        os.environ.setdefault("CMATCH_RATE_LIMIT_FILE", str(get_settings().var_dir / "ratelimit.sqlite"))
         uvicorn.run("cmatch.commands.serve:_worker_app", factory=True, host=host, port=port, workers=workers,
                     log_level="info", log_config=LOG_CONFIG)
         return
