@@ -186,3 +186,35 @@ def test_many_invalid_records_give_a_small_error(mini_services, tmp_path) -> Non
     with client:
         r = client.post("/api/v1/match/vacancies", json={"portfolio": {"competences": [{"id": 5, "x" * 500: 1}] * 400}})
         assert r.status_code == 422 and len(r.content) < 40_000
+
+
+def test_served_connections_have_nodelay() -> None:
+    """``cmatch serve`` (and the load bench, by name) run uvicorn with a protocol that turns
+    Nagle's algorithm off, which uvicorn's own sockets for ``--workers`` leave on."""
+    import socket
+    from unittest import mock
+
+    from uvicorn.config import Config
+
+    from api.server_protocol import HTTP_PROTOCOL, NoDelayHTTPProtocol
+    from eval import load_bench
+
+    assert load_bench.HTTP_PROTOCOL == HTTP_PROTOCOL
+    config = Config(app=lambda *a: None, http=HTTP_PROTOCOL)
+    config.load()
+    assert config.http_protocol_class is NoDelayHTTPProtocol
+    listener = socket.socket()          # protocol 0, as uvicorn binds it for --workers
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    peer = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    try:
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        transport = mock.MagicMock()
+        transport.get_extra_info.side_effect = lambda name, default=None: accepted if name == "socket" else default
+        with mock.patch.object(NoDelayHTTPProtocol.__mro__[1], "connection_made") as base:
+            NoDelayHTTPProtocol.__new__(NoDelayHTTPProtocol).connection_made(transport)
+        assert base.called and accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        for s in (peer, accepted, listener):
+            s.close()

@@ -39,16 +39,18 @@ def serve(
         typer.echo(f"Fout: {problem}", err=True)
         raise typer.Exit(2)
     from api.access_log import LOG_CONFIG
+    from api.server_protocol import HTTP_PROTOCOL
 
     if workers > 1:
         # one rate limit for all processes, not one per process (api/rate_limit.py)
         os.environ.setdefault("CMATCH_RATE_LIMIT_FILE", str(get_settings().var_dir / "ratelimit.sqlite"))
         uvicorn.run("cmatch.commands.serve:_worker_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="info", log_config=LOG_CONFIG)
+                    log_level="info", log_config=LOG_CONFIG, http=HTTP_PROTOCOL)
         return
     from cmatch.pipeline import serving_app
 
-    uvicorn.run(serving_app(build=build), host=host, port=port, log_level="info", log_config=LOG_CONFIG)
+    uvicorn.run(serving_app(build=build), host=host, port=port, log_level="info", log_config=LOG_CONFIG,
+                http=HTTP_PROTOCOL)
 
 
 @check_app.command("api")
