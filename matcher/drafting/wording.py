@@ -13,7 +13,8 @@ layer that generalises beyond the sentences the first rules were written from: p
 *coded* wording that warns on its own ("jong team", "moedertaal", "goede familie"), *terms* that
 name the trait and warn only when the sentence also sets, weighs or asks a condition (a
 requirement, exclusion or inquiry cue: "je bent", "geen", "komen niet in aanmerking", "vermeld",
-"uniquement", "must"), *groups* of people that warn with an exclusion cue, and information that
+"uniquement", "must"; a concession followed by a deterrent, "vrouwen zijn ook welkom, maar…", counts
+as an exclusion cue), *groups* of people that warn with an exclusion cue, and information that
 must not be *asked*. A topic word whose sentence describes the work done with the group ("je gaat
 om met jonge kinderen", "je organiseert de Pride") gives no warning unless the sentence excludes;
 a concessive phrase ("ook voor deze job", "ook al hebben ze een arbeidsvergunning") voids a legal,
@@ -140,8 +141,9 @@ _LEXICON = load_json("wording_lexicon.json")
 EXEMPTIONS.update({name: _pattern(spec) for name, spec in _LEXICON["exemptions"].items()})
 #: "ook voor deze job", "ook al", "volstaat niet": the sentence says the requirement holds without its reason
 CONCESSIVE = _pattern(_LEXICON["concessive"])
-#: a sentence that excludes, prefers or requires ("geen", "enkel", "komen niet in aanmerking", "uniquement", "only")
-EXCLUSION_CUES = _pattern(_LEXICON["exclusion_cues"])
+#: a sentence that excludes, prefers or requires ("geen", "enkel", "komen niet in aanmerking", "uniquement", "only"),
+#: or that deters after a concession ("vrouwen zijn ook welkom, maar…", "bienvenus, mais…")
+EXCLUSION_CUES = _pattern(_LEXICON["exclusion_cues"] + _LEXICON["deterrent_cues"])
 #: a sentence that asks for information ("vermeld", "peilen naar", "précisez", "please state")
 INQUIRY_CUES = _pattern(_LEXICON["inquiry_cues"])
 #: the trait is the object of the work ("je gaat om met jonge kinderen", "je organiseert de Pride"): with no
@@ -151,7 +153,8 @@ TASK_CONTEXT = _pattern(_LEXICON["task_context"])
 _NOT_VOIDABLE = ("inclusive",)
 #: any wording that sets, asks or weighs a condition on the candidate: exclusion and inquiry cues plus
 #: requirement wording ("je bent", "vereist", "voor deze functie", "vous êtes", "must", a "Label:" line)
-CONDITION_CUES = _pattern(_LEXICON["condition_cues"] + _LEXICON["exclusion_cues"] + _LEXICON["inquiry_cues"])
+CONDITION_CUES = _pattern(_LEXICON["condition_cues"] + _LEXICON["exclusion_cues"] + _LEXICON["deterrent_cues"]
+                          + _LEXICON["inquiry_cues"])
 CUES: dict[str, re.Pattern] = {"condition": CONDITION_CUES, "exclusion": EXCLUSION_CUES, "inquiry": INQUIRY_CUES}
 _LEXICON_REASONS: dict[str, str] = {
     "coded": "Deze formulering sluit mensen uit op grond van een beschermd kenmerk of verwijst er verdoken naar "
