@@ -7,8 +7,8 @@ as seen at one generation, so the engine never rebuilds itself in a request). Wh
 generation moves on, the next use starts **one** background build of a fresh engine (same near
 table and exposure counters) and swaps it in when done; builds coalesce. The fresh engine starts
 from the previous one's index and re-encodes only the rows written since
-(:class:`~matcher.matching.match_index.MatchIndex`): milliseconds, not the full encode of every
-row (5-6 s on 20k vacancies) that each write used to cost. Only the very first
+(:class:`~matcher.matching.match_index.MatchIndex`): about 0.1 s on the demo store, not the
+full encode of every row (7-9 s on 20k vacancies) that each write used to cost. Only the very first
 build, and ``refresh(wait=True)`` (after an erasure: the person must vanish at once), run in
 the caller. ``sync=True`` keeps the old behaviour (rebuild in the request) for tests that read
 their own writes.

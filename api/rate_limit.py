@@ -85,8 +85,9 @@ class SharedTokenBuckets:
     short write transaction per request (WAL, no fsync: a lost bucket after a crash is a full one).
 
     Buckets idle long enough to be full again are deleted every minute or so (the same as
-    absent), so the file stays small and keeps no one's traces for long. If the file cannot be used (locked past the timeout, disk error) the
-    request is let through and a warning logged: a broken limiter must not take the service down.
+    absent), so the file stays small and keeps no one's traces for long. If the file cannot be
+    used (locked past the timeout, disk error) the request is let through and a warning logged:
+    a broken limiter must not take the service down.
     """
 
     #: Delete the buckets that are full again at least this often (seconds).

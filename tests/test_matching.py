@@ -14,7 +14,7 @@ from matcher.matching.factors import ENGINE_FEATURES, MatchOptions, PairFeatures
 from matcher.geo import distance_km, locate, province_of
 from matcher.orientation import Orientation
 
-from tests.match_helpers import ESCO_H, pc, portfolios, vacancies, world
+from tests.match_helpers import ESCO_H, near_table, pc, portfolios, vacancies, world
 
 
 @pytest.fixture()
@@ -427,3 +427,22 @@ def test_bench_update_patches_one_row_per_write():
                                        matcher=engine, vacancies=repo), writes=3)
     assert (res["vacancies"], res["portfolios"], res["writes_each"]) == (5, 4, 3)
     assert res["update_vacancy_ms_median"] >= 0 and repo.checksums("vacancies") == before
+
+
+def test_update_keeps_the_derived_parts_of_an_unchanged_side():
+    """A portfolio write re-derives nothing of the vacancy side (its by-competence matrix and
+    row map are the previous index's objects), and scores as before."""
+    from matcher.matching.engine import MatchEngine
+
+    tax, repo, old = world()
+    old.ensure_built()
+    p1 = portfolios()[0]
+    p1.max_distance_km = 45.0
+    repo.upsert_portfolios([p1])
+    new = MatchEngine(tax, repo, base=old)
+    new.ensure_built()
+    assert new.last_build == "updated"
+    assert new._index.vacancies_by_competence is old._index.vacancies_by_competence
+    assert new._index.vacancy_row is old._index.vacancy_row
+    assert new._index.portfolios_by_competence is not old._index.portfolios_by_competence
+    assert _same_scores(new.score_all_vacancies(p1), MatchEngine(tax, repo, near_table()).score_all_vacancies(p1))

@@ -34,7 +34,8 @@ def serve(
     from indexer.security.pseudonyms import salt_problem
     from indexer.settings import get_settings
 
-    problem = salt_problem(get_settings())
+    settings = get_settings()
+    problem = salt_problem(settings)
     if problem:
         typer.echo(f"Fout: {problem}", err=True)
         raise typer.Exit(2)
@@ -43,7 +44,7 @@ def serve(
 
     if workers > 1:
         # one rate limit for all processes, not one per process (api/rate_limit.py)
-        os.environ.setdefault("CMATCH_RATE_LIMIT_FILE", str(get_settings().var_dir / "ratelimit.sqlite"))
+        os.environ.setdefault("CMATCH_RATE_LIMIT_FILE", str(settings.var_dir / "ratelimit.sqlite"))
         uvicorn.run("cmatch.commands.serve:_worker_app", factory=True, host=host, port=port, workers=workers,
                     log_level="info", log_config=LOG_CONFIG, http=HTTP_PROTOCOL)
         return

@@ -15,7 +15,7 @@ from indexer.storage import migrations
 from indexer.storage.accounts import AccountsSQL
 from indexer.storage.actor import current_actor
 from indexer.storage.pg_connect import check_ident, connect, parse_schema
-from indexer.storage.protocol import UpsertResult, _ChangeLogReads, _DocumentReads, plan_upsert
+from indexer.storage.protocol import UpsertResult, _ChangeLogReads, _DocumentReads, plan_upsert, record_table
 
 CHANGES_LOCK = "cmatch.vacancy_changes"  # hashtext() key of the writers' advisory lock (see 0002)
 
@@ -152,7 +152,7 @@ class PostgresVacancyRepository(_DocumentReads, _ChangeLogReads, AccountsSQL):
         return f"{self.instance()}-{self.generation()}"
 
     def ids(self, kind: str, synthetic: bool | None = None) -> list[str]:
-        table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]
+        table = record_table(kind)
         if synthetic is None:
             rows = self.con.execute(f"SELECT id FROM {table} ORDER BY id")
         else:

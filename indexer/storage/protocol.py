@@ -141,6 +141,14 @@ def plan_upsert(items: Sequence, existing: dict[str, str]) -> tuple[UpsertResult
     return res, planned
 
 
+_RECORD_TABLES = {"vacancies": "vacancies", "portfolios": "portfolios"}
+
+
+def record_table(kind: str) -> str:
+    """The table of a record kind; any other kind is a KeyError (the name goes into SQL)."""
+    return _RECORD_TABLES[kind]
+
+
 class _DocumentReads:
     """The typed reads both SQL repositories share; each backend supplies ``con``,
     ``_get_many(table, ids, make)`` and ``_iter(table, make)`` (its own placeholders, paging)."""
@@ -176,7 +184,7 @@ class _DocumentReads:
 
     def page_ids(self, kind: str, after: str = "", limit: int = 20) -> list[str]:
         """Keyset pagination: the next ``limit`` ids after ``after``, in id order (an index seek, whatever the page)."""
-        table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]
+        table = record_table(kind)
         ph = getattr(self, "_ph", "?")
         return [r[0] for r in self.con.execute(f"SELECT id FROM {table} WHERE id > {ph} ORDER BY id LIMIT {ph}",
                                                (after, int(limit))).fetchall()]
@@ -184,7 +192,7 @@ class _DocumentReads:
     def checksums(self, kind: str) -> dict[str, str]:
         """Every stored record's content checksum by id: what an in-memory index compares with the
         checksums its rows were encoded from, to re-encode only what changed."""
-        table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]
+        table = record_table(kind)
         return dict(self.con.execute(f"SELECT id, checksum FROM {table}").fetchall())
 
     def count_vacancies(self) -> int:

@@ -28,7 +28,7 @@ from indexer.domain import Portfolio, Vacancy
 from indexer.storage import migrations
 from indexer.storage.accounts import AccountsSQL
 from indexer.storage.actor import current_actor
-from indexer.storage.protocol import UpsertResult, _ChangeLogReads, _DocumentReads, plan_upsert
+from indexer.storage.protocol import UpsertResult, _ChangeLogReads, _DocumentReads, plan_upsert, record_table
 
 APP_SCHEMA_VERSION = "1"
 
@@ -167,7 +167,7 @@ class SqliteVacancyRepository(_DocumentReads):
         return f"{inst}-{self.generation()}"
 
     def ids(self, kind: str, synthetic: bool | None = None) -> list[str]:
-        table = {"vacancies": "vacancies", "portfolios": "portfolios"}[kind]
+        table = record_table(kind)
         sql = f"SELECT id FROM {table}"
         args: tuple = ()
         if synthetic is not None:

@@ -156,7 +156,7 @@ class MatchEngine:
             # deleted portfolio at once (the snapshot must not keep what a person removed)
             due = (how != "updated" or self._snapshot_at is None
                    or time.monotonic() - self._snapshot_at >= SNAPSHOT_EVERY_S
-                   or index.checks["portfolios"] != start.checks["portfolios"])
+                   or index.checks["portfolios"] is not start.checks["portfolios"])
             if path is not None and index is not start and due:
                 _save_snapshot(path, index)
                 self._snapshot_at = time.monotonic()

@@ -70,8 +70,9 @@ class MatchIndex:
 
     def updated(self, repo, tax: MatchTaxonomy, vectors, near: NearTable) -> "MatchIndex | None":
         """This index brought up to the store's content: ``self`` when nothing changed, a new
-        index sharing the unchanged rows, or None when a full build is due (no checksums, or
-        more than :data:`MAX_CHANGED_SHARE` of the rows changed)."""
+        index sharing the unchanged rows (and, for a kind without changes, its checksum map
+        itself), or None when a full build is due (no checksums, or more than
+        :data:`MAX_CHANGED_SHARE` of the rows changed)."""
         stored = stored_checksums(repo)
         if stored is None:
             return None
@@ -87,24 +88,29 @@ class MatchIndex:
             return None
         vocab = self.vocab.copy()     # copies: queries on the old index keep adding to its own
         ctx = EncodeContext(tax, self.occ, list(self.ctx.languages), vectors)
-        vacancies = repo.get_vacancies(changed["vacancies"])
-        portfolios = repo.get_portfolios(changed["portfolios"])
-        # a side without changes is shared as it is (a shallow copy, so padding leaves the old one alone)
-        vac = (spliced(self.vac, dropped["vacancies"] | set(changed["vacancies"]), encode_vacancies(vacancies, ctx, vocab))
-               if changed["vacancies"] or dropped["vacancies"] else dataclasses.replace(self.vac))
-        port = (spliced(self.port, dropped["portfolios"] | set(changed["portfolios"]),
-                        encode_portfolios(portfolios, ctx, vocab, near))
-                if changed["portfolios"] or dropped["portfolios"] else dataclasses.replace(self.port))
-        vac.pad(len(vocab))
-        port.pad(len(vocab))
-        checks = {}
-        for kind, fresh in (("vacancies", vacancies), ("portfolios", portfolios)):
+        encoders = {"vacancies": (repo.get_vacancies, lambda xs: encode_vacancies(xs, ctx, vocab)),
+                    "portfolios": (repo.get_portfolios, lambda xs: encode_portfolios(xs, ctx, vocab, near))}
+        sides, checks, encoded = {"vacancies": self.vac, "portfolios": self.port}, {}, 0
+        for kind in KINDS:                      # vacancies first, as in a build
             gone = dropped[kind] | set(changed[kind])
+            if not gone:    # shared as it is: a shallow copy (padding leaves the old one alone), the same checks
+                sides[kind], checks[kind] = dataclasses.replace(sides[kind]), self.checks[kind]
+                continue
+            read, encode = encoders[kind]
+            fresh = read(changed[kind])
+            sides[kind] = spliced(sides[kind], gone, encode(fresh))
             checks[kind] = {i: c for i, c in self.checks[kind].items() if i not in gone}
             checks[kind].update((x.id, stored[kind].get(x.id)) for x in fresh)
-        log.debug("matchindex bijgewerkt: %d rijen opnieuw, %d weg", len(vacancies) + len(portfolios),
+            encoded += len(fresh)
+        for side in sides.values():
+            side.pad(len(vocab))
+        log.debug("matchindex bijgewerkt: %d rijen opnieuw, %d weg", encoded,
                   len(dropped["vacancies"]) + len(dropped["portfolios"]))
-        return MatchIndex(vocab, self.occ, ctx, vac, port, checks)
+        index = MatchIndex(vocab, self.occ, ctx, sides["vacancies"], sides["portfolios"], checks)
+        # a derived part whose source the update left as it was is the old one, not computed again
+        index.__dict__.update({name: self.__dict__[name] for name, source in _DERIVED.items()
+                               if name in self.__dict__ and source(index) is source(self)})
+        return index
 
     # -------------------------------------------------------------- derived (not in snapshots)
     @cached_property
@@ -139,4 +145,7 @@ class MatchIndex:
         self.ctx = EncodeContext(tax, self.occ, self.ctx, vectors)
 
 
-_DERIVED = ("vacancies_by_competence", "portfolios_by_competence", "vacancy_row")
+#: the derived (cached) parts and what each is computed from
+_DERIVED = {"vacancies_by_competence": lambda index: index.vac.weights,
+            "portfolios_by_competence": lambda index: index.port.credits,
+            "vacancy_row": lambda index: index.vac.ids}
