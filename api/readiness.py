@@ -37,7 +37,8 @@ STAGE_TEXT = {
 #: Build steps as the banner names them (keys: :data:`cmatch.pipeline.STEPS`).
 STEP_TEXT = {"basismodel": "basismodel omzetten", "opslag": "taxonomie-opslag", "fijnafstemmen": "model fijnafstemmen",
              "occupations": "index beroepen", "competences": "index competenties",
-             "competences-hnsw": "zoekgraaf competenties", "adapter": "adapter en kalibratie"}
+             "competences-hnsw": "zoekgraaf competenties", "adapter": "adapter en kalibratie",
+             "extractiekalibratie": "betrouwbaarheid van de extractie (gold-set)"}
 
 #: ``build(on_progress)`` runs the missing steps; ``on_progress(step, done, total)``.
 Build = Callable[[Callable[[str, int, int], None]], object]

@@ -1,5 +1,6 @@
 """The build pipeline: base model -> taxonomy store -> fine-tune -> label indexes -> query adapter
--> extraction calibration, each step skipped when its inputs are unchanged.
+and label calibration -> end-to-end extraction calibration, each step skipped when its inputs
+are unchanged.
 
 It sits above the matcher because the calibration is fitted with the matcher's lexical scores
 and embedding cache; every step below it only makes or loads its own artefact.
@@ -7,7 +8,9 @@ and embedding cache; every step below it only makes or loads its own artefact.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -24,10 +27,10 @@ from indexer.model.encoder import load_encoder
 from indexer.model.finetune import finetune, is_current
 from indexer.model.fingerprint import model_fingerprint
 from indexer.model.pairs import SEED, build_pairs
-from indexer.settings import Settings, get_settings
+from indexer.settings import REPO_ROOT, Settings, get_settings
 from indexer.taxonomy.store import TaxonomyStore, ensure_store, store_is_current
 from indexer.threads import limit_pools
-from matcher.extraction.calibration import fit_calibration
+from matcher.extraction.calibration import EVIDENCE, end_to_end_path, fit_calibration
 from matcher.search.ranking import EmbeddingCache
 
 
@@ -101,7 +104,66 @@ def train_adapter(settings: Settings | None = None, *, progress: bool = True, hp
 
 
 #: The build's steps in order, as :func:`pending_steps` and the progress callback name them.
-STEPS = ("basismodel", "opslag", "fijnafstemmen", "occupations", "competences", "adapter")
+STEPS = ("basismodel", "opslag", "fijnafstemmen", "occupations", "competences", "adapter", "extractiekalibratie")
+#: The project's own gold texts; their dev split fits the end-to-end extraction calibration.
+GOLD_DIR = REPO_ROOT / "data" / "gold" / "extraction"
+#: What the extraction candidates and their evidence depend on besides the model and indexes.
+_EXTRACTION_SOURCES = ("matcher/extraction", "matcher/text", "matcher/resources")
+
+log = logging.getLogger(__name__)
+
+
+def _end_to_end_inputs(settings: Settings, index_version_: str) -> str:
+    """A checksum of everything the end-to-end fit depends on: model, label index, adapter and
+    label calibration, the gold texts, the evidence names and the extraction code and tables."""
+    h = hashlib.sha256(json.dumps([model_fingerprint(settings.model), index_version_, list(EVIDENCE)]).encode())
+    files = [calibration_path(settings), *sorted(GOLD_DIR.glob("*.json"))]
+    for folder in _EXTRACTION_SOURCES:
+        files += sorted((REPO_ROOT / folder).glob("*.*"))
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _end_to_end_owned(settings: Settings) -> bool:
+    """Whether the build keeps the end-to-end file: not when the user names one
+    (``CMATCH_EXTRACT_CALIBRATION``), nor without the gold set to fit on."""
+    return settings.extract_calibration is None and GOLD_DIR.is_dir()
+
+
+def _end_to_end_current(settings: Settings, index_version_: str) -> bool:
+    if not _end_to_end_owned(settings):
+        return True
+    try:
+        content = json.loads(end_to_end_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return content.get("inputs") == _end_to_end_inputs(settings, index_version_)
+
+
+def ensure_end_to_end(settings: Settings, index_version_: str, *, force: bool = False, progress: bool = True) -> bool:
+    """Fit the end-to-end extraction calibration on the gold dev split when it is missing or its
+    inputs changed (~30 s on 2 cores); ``True`` when fitted. A taxonomy without the gold concepts
+    (the test miniature) writes a "skipped" file, so the step is not retried."""
+    from eval.extract_gold import fit_extract_calibration
+
+    if not _end_to_end_owned(settings) or (not force and _end_to_end_current(settings, index_version_)):
+        return False
+    target = end_to_end_path(settings)
+    components = Components(settings)
+    try:
+        content = fit_extract_calibration(GOLD_DIR, components.extractor, components.store, progress=progress)
+    except ValueError as exc:
+        log.warning("end-to-end extraction calibration skipped: %s", exc)
+        content = {"skipped": str(exc), "weights": None}
+    content["inputs"] = _end_to_end_inputs(settings, index_version_)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(content, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(target)
+    return True
 
 
 def _index_state(settings: Settings, store: TaxonomyStore) -> tuple[str, str, tuple[str, str]]:
@@ -128,6 +190,8 @@ def pending_steps(settings: Settings) -> list[str]:
         todo += ["occupations", "competences"]
     if todo or not is_trained(settings):
         todo.append("adapter")
+    if todo or not _end_to_end_current(settings, version):
+        todo.append("extractiekalibratie")
     return todo
 
 
@@ -167,6 +231,9 @@ def build_all(settings: Settings, *, force: bool = False, progress: bool = True,
         tell("adapter", 0, 1)
         train_adapter(settings, progress=progress)
         trained = True
+    if force or trained or built or not _end_to_end_current(settings, version):
+        tell("extractiekalibratie", 0, 1)
+        ensure_end_to_end(settings, version, force=True, progress=progress)
     return BuildReport(store_built, version, built, round(time.time() - started, 1), store.counts(), trained)
 
 

@@ -169,29 +169,31 @@ def evaluate_extract_gold(folder: Path, extractor, store, *, out_dir: Path | Non
     return res
 
 
-def _restatus(extraction, confidence: list[float], held_cut: float, min_confidence: float):
-    """A copy of ``extraction`` with the given confidences, cut into held / suggestion / dropped."""
+def _restatus(extraction, confidence: list[float], held_cut: float):
+    """A copy of ``extraction`` with the given confidences, cut into held / suggestion."""
     from dataclasses import replace
 
     comps = [replace(c, confidence=p, status="held" if p >= held_cut else "suggestion")
-             for c, p in zip(extraction.competences, confidence) if p >= min_confidence]
+             for c, p in zip(extraction.competences, confidence)]
     return replace(extraction, competences=comps)
 
 
 def fit_extract_calibration(folder: Path, extractor, store, *, min_precision: float = 0.85,
                             progress: bool = False) -> dict:
-    """The end-to-end calibration, fitted on the gold **dev** split only (never the held-out split).
+    """The end-to-end calibration, fitted on the documents (≥ 2 sentences) of the gold **dev** split
+    only (never the held-out split; a one-sentence text keeps the label-identity confidence).
 
     Target per extracted concept: right when it is a gold competence or an acceptable one (or
-    their crosswalk twin), wrong otherwise (must-not and everything else). Then the held cut is
-    the lowest one whose dev precision (the :func:`score_text` rule) reaches ``min_precision``,
-    and the suggestion floor the lowest one that leaves no must-not item in any dev top 5.
-    Returns the file content for :func:`matcher.extraction.calibration.end_to_end_path` plus
-    the dev sweep."""
-    from matcher.extraction.calibration import Calibration, choose_cut, fit_end_to_end
+    their crosswalk twin), wrong otherwise (must-not and everything else). The held cut is the
+    lowest one whose dev precision (the :func:`score_text` rule) reaches ``min_precision``.
+    Returns the file content for :func:`matcher.extraction.calibration.end_to_end_path` plus the
+    dev sweep; :class:`ValueError` when the extractions hold no right (or no wrong) example."""
+    from matcher.extraction.calibration import END_TO_END_MIN_SENTENCES, Calibration, choose_cut, fit_end_to_end
+    from matcher.text.clauses import split_sentences
     from matcher.text.cues import LANGUAGE_CODES
 
-    docs = [d for i, d in enumerate(load_gold(folder)) if split_of(i) == "dev"]
+    docs = [d for i, d in enumerate(load_gold(folder))
+            if split_of(i) == "dev" and len(split_sentences(d["text"])) >= END_TO_END_MIN_SENTENCES]
     twins = twin_map(store)
     runs, evidence, right = [], [], []
     it = docs
@@ -200,7 +202,7 @@ def fit_extract_calibration(folder: Path, extractor, store, *, min_precision: fl
 
         it = tqdm(docs, desc="Gold-teksten (dev)", unit="tekst")
     for doc in it:
-        ex = extractor.extract(doc["text"], kind=doc.get("kind", "free"), min_confidence=0.0)
+        ex = extractor.extract(doc["text"], kind=doc.get("kind", "free"))
         good = set()
         for g in doc["competences"] + doc.get("acceptable", []):
             good |= _gold_ids(g["id"], twins)
@@ -212,25 +214,17 @@ def fit_extract_calibration(folder: Path, extractor, store, *, min_precision: fl
     cal = Calibration(weights=fit["weights"], bias=fit["bias"])
     confs = [[cal.confidence(c.evidence) for c in ex.competences] for _doc, ex in runs]
 
-    def score(cut: float, floor: float) -> dict:
-        rows = [score_text(doc, _restatus(ex, p, cut, floor), twins, LANGUAGE_CODES)
-                for (doc, ex), p in zip(runs, confs)]
+    def score(cut: float) -> dict:
+        rows = [score_text(doc, _restatus(ex, p, cut), twins, LANGUAGE_CODES) for (doc, ex), p in zip(runs, confs)]
         return summarise(rows)
 
     sweep = []
     for cut in [round(0.2 + 0.01 * i, 2) for i in range(78)]:
-        s = score(cut, cut)
+        s = score(cut)
         sweep.append((cut, s["precision"], s["recall"]))
     held_cut = choose_cut(sweep, min_precision=min_precision)
-    floor = held_cut
-    for f in [round(0.05 * i, 2) for i in range(1, 20)]:
-        if f >= held_cut:
-            break
-        if score(held_cut, f)["must_not_in_top5"] == 0:
-            floor = f
-            break
-    dev = score(held_cut, floor)
-    return {**fit, "held_cut": held_cut, "min_confidence": floor, "fitted_on": f"{folder} (dev split, {len(docs)} texts)",
-            "min_precision": min_precision,
+    dev = score(held_cut)
+    return {**fit, "held_cut": held_cut, "min_sentences": END_TO_END_MIN_SENTENCES,
+            "fitted_on": f"{folder} (dev split, {len(docs)} texts)", "min_precision": min_precision,
             "dev": {k: dev[k] for k in ("precision", "recall", "f1", "must_not_in_top5", "held_per_text")},
             "sweep": [{"cut": c, "precision": p, "recall": r} for c, p, r in sweep]}

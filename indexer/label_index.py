@@ -9,6 +9,7 @@ build is skipped.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -134,6 +135,20 @@ class LabelIndex:
     @property
     def dim(self) -> int:
         return self.index.d
+
+    @functools.cached_property
+    def rows_by_item(self) -> dict[str, list[int]]:
+        """Item id -> the rows of its labels (built once, on first use)."""
+        out: dict[str, list[int]] = {}
+        for row, ref in enumerate(self.refs):
+            out.setdefault(ref.item_id, []).append(row)
+        return out
+
+    def label_vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored (normalised) vectors of these label rows, from the exact index."""
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def search_labels(self, query_vectors: np.ndarray, k: int, *,
                       approximate: bool = False) -> tuple[np.ndarray, np.ndarray]:

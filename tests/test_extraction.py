@@ -129,6 +129,40 @@ def test_interface_dataclasses() -> None:
     assert Extraction("nl").competences == []
 
 
+def test_end_to_end_calibration_applies_to_documents_only(tmp_path) -> None:
+    """The end-to-end weights decide for texts of 2+ sentences; a one-sentence text keeps the
+    label-identity confidence and cut; a build that had nothing to fit on leaves label identity."""
+    from matcher.extraction.calibration import END_TO_END_MIN_SENTENCES, Calibration
+
+    cal = Calibration(held_cut=0.5, end_to_end_cut=0.7, weights={"base": 1.0, "profile": 2.0}, bias=-1.0)
+    ev = {"base": 0.6, "profile": 1.0}
+    assert cal.confidence(ev, 1) == 0.6 and cal.cut(1) == 0.5
+    doc = cal.confidence(ev, END_TO_END_MIN_SENTENCES)
+    assert doc != 0.6 and cal.cut(END_TO_END_MIN_SENTENCES) == 0.7
+    assert cal.confidence({"base": 0.6, "profile": 0.0}, 5) < doc     # in an own occupation's profile counts
+    label = tmp_path / "calibration.json"
+    label.write_text('{"a": 9.0, "b": 1.0, "c": -8.0, "held_cut": 0.5}')
+    skipped = tmp_path / "e2e.json"
+    skipped.write_text('{"skipped": "geen juiste voorbeelden", "weights": null}')
+    loaded = Calibration.load(label, skipped)
+    assert loaded.a == 9.0 and not loaded.weights and loaded.confidence(ev, 10) == 0.6
+    fitted = tmp_path / "e2e-fitted.json"
+    fitted.write_text('{"weights": {"base": 1.0, "unknown": 3.0}, "bias": 0.5, "held_cut": 0.66}')
+    loaded = Calibration.load(label, fitted)
+    assert loaded.weights == {"base": 1.0} and loaded.cut(3) == 0.66 and loaded.cut(1) == 0.5
+
+
+def test_pieces_cut_out_ranges() -> None:
+    from matcher.extraction.engine import _pieces
+
+    text = "Ik wil graag verpleegkundige worden maar dat moet in combinatie met mijn werk"
+    wish = (0, text.index(" maar"))
+    assert [text[a:b] for a, b in _pieces(0, len(text), [wish])] == [" maar dat moet in combinatie met mijn werk"]
+    assert _pieces(0, 11, [(0, 11)]) == []                               # a part that is only a job title
+    assert _pieces(0, 20, [(5, 8), (2, 6)]) == [(8, 20)]                  # overlapping ranges, a too-short rest
+    assert _pieces(0, 20, [(30, 40)]) == [(0, 20)]
+
+
 # -------------------------------------------------------- end to end (model)
 VACANCY = """Wij zoeken een magazijnmedewerker (m/v/x).
 Profiel:
@@ -185,6 +219,68 @@ def test_vacancy_end_to_end(extractor) -> None:
         for sp in c.spans:
             assert sp.start < offer_start
             assert not any(s <= sp.start and sp.end <= e for s, e in req_spans)
+
+
+@pytest.mark.slow
+def test_end_to_end_confidence_changes_status_not_candidates(extractor) -> None:
+    """Which competences are returned depends on the label-identity confidence only; the
+    end-to-end fit sets the confidence shown and held vs suggestion, for documents only."""
+    import dataclasses
+
+    engine = extractor.engine
+    before = extractor.extract(VACANCY, kind="vacancy")
+    sentence = "Je kan een heftruck besturen en orders verzamelen."
+    one_before = extractor.extract(sentence, kind="free")
+    saved = engine.calibration
+    engine.calibration = dataclasses.replace(saved, weights={"base": 1.0}, bias=-6.0, end_to_end_cut=0.5)
+    try:
+        after = extractor.extract(VACANCY, kind="vacancy")
+        one_after = extractor.extract(sentence, kind="free")
+    finally:
+        engine.calibration = saved
+    assert before.competences
+    assert {c.competence_id for c in after.competences} == {c.competence_id for c in before.competences}
+    conf = {c.competence_id: c.confidence for c in before.competences}
+    assert all(c.confidence < conf[c.competence_id] and c.status == "suggestion" for c in after.competences)
+    assert [(c.competence_id, c.confidence, c.status) for c in one_after.competences] == \
+        [(c.competence_id, c.confidence, c.status) for c in one_before.competences]
+
+
+@pytest.mark.slow
+def test_wish_and_job_title_yield_no_competence_spans(extractor) -> None:
+    """The wish stretch of a clause and a line that is only the person's job title are cut out
+    of what is searched: no competence span lies inside them."""
+    text = ("Magazijnmedewerker\nIk wil graag heftruckchauffeur worden maar ik kan al orders verzamelen.\n"
+            "Ik kan een heftruck besturen.")
+    got = extractor.extract(text, kind="cv", min_confidence=0.0)
+    wish = (text.index("Ik wil"), text.index(" maar"))
+    title = (0, len("Magazijnmedewerker"))
+    for c in got.competences:
+        for sp in c.spans:
+            assert not (sp.start >= wish[0] and sp.end <= wish[1]), c
+            assert not (sp.start >= title[0] and sp.end <= title[1]), c
+    assert got.competences
+
+
+@pytest.mark.slow
+def test_own_occupation_profile_marks_candidates(mini_services, extractor) -> None:
+    """A competence in the profile of the occupation the CV names as the person's own (or a
+    vacancy's title) carries ``profile`` evidence; a wished occupation's profile does not count."""
+    store = mini_services.store
+    in_profile = {it.competence_id for it in store.profile("OP-400")}
+    assert in_profile
+    cv = "Magazijnmedewerker sinds 2015.\n- Ik kan een heftruck besturen en orders verzamelen."
+    got = extractor.extract(cv, kind="cv", min_confidence=0.0)
+    assert any(o.occupation_code == "OP-400" and o.status == "own" for o in got.occupations)
+    assert got.competences
+    for c in got.competences:
+        assert c.evidence["profile"] == float(c.competence_id in in_profile), c
+    assert any(c.evidence["profile"] for c in got.competences)
+    wish = "Ik wil graag magazijnmedewerker worden.\n- Ik kan een heftruck besturen en orders verzamelen."
+    assert not any(c.evidence["profile"] for c in extractor.extract(wish, kind="cv", min_confidence=0.0).competences)
+    vacancy = "Magazijnmedewerker (m/v/x)\nJe kan een heftruck besturen en orders verzamelen."
+    got = extractor.extract(vacancy, kind="vacancy", min_confidence=0.0)
+    assert any(c.evidence["profile"] for c in got.competences)
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from api.readiness import STAGE_FULL, STAGE_LEXICAL, Readiness
 from api.wiring import Components
 from cmatch.pipeline import pending_steps, serving_app
 from indexer.label_index import LabelIndex, build_indexes, partial_builds
+from indexer.model.adapter import calibration_path
 from indexer.taxonomy.store import TaxonomyStore, ensure_store
 
 pytestmark = pytest.mark.slow
@@ -98,7 +99,7 @@ def test_serve_starts_lexical_and_reaches_full_quality(fresh_settings) -> None:
     app = serving_app(fresh_settings)
     readiness = app.state.readiness
     assert readiness.stage == STAGE_LEXICAL
-    assert pending_steps(fresh_settings) == ["occupations", "competences", "adapter"]
+    assert pending_steps(fresh_settings) == ["occupations", "competences", "adapter", "extractiekalibratie"]
     with TestClient(app) as c:
         deadline = time.time() + 600
         while readiness.stage != STAGE_FULL and readiness.build_state.error is None and time.time() < deadline:
@@ -110,6 +111,10 @@ def test_serve_starts_lexical_and_reaches_full_quality(fresh_settings) -> None:
         assert c.get("/api/v1/competences/search", params={"q": "heftruck"}).status_code == 200
     assert pending_steps(fresh_settings) == []
     assert serving_app(fresh_settings).state.readiness.stage == STAGE_FULL   # a second start: nothing to build
+    # the end-to-end extraction calibration is refitted when what it was fitted on changes
+    label_calibration = calibration_path(fresh_settings)
+    label_calibration.write_text(label_calibration.read_text() + "\n")
+    assert pending_steps(fresh_settings) == ["extractiekalibratie"]
 
 
 class CountingEncoder:

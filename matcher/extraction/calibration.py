@@ -7,12 +7,19 @@ Two fits, the second built on the first:
   pairs and writes ``var/model/calibration.json`` (:func:`indexer.model.adapter.calibration_path`).
 * **end to end** (:func:`fit_end_to_end`): P(this competence is right for this text) from the
   evidence of one extracted concept (:data:`EVIDENCE`: the label-identity confidence, dense cosine,
-  rank and closeness to the part's best dense hit,
-  lexical/soft-skill/dense sources, number of spans, English-only label, knowledge item), fitted on
-  the gold dev split with a held cut and a suggestion floor; ``cmatch eval extract-calibrate``
-  writes it to :func:`end_to_end_path` (``CMATCH_EXTRACT_CALIBRATION``, default
-  ``var/model/calibration-end-to-end.json``). Without that file the label-identity confidence and
-  the defaults below apply (backward compatible).
+  rank and closeness to the part's best dense hit, lexical/soft-skill/dense/own-profile sources,
+  number of spans, an English-only label in a text of another language, knowledge item, in an
+  own occupation's profile and in its core), fitted on the gold dev split with a held cut by
+  ``cmatch eval extract-calibrate`` and by the build's last step
+  (:func:`cmatch.pipeline.ensure_end_to_end`), written to :func:`end_to_end_path`
+  (``CMATCH_EXTRACT_CALIBRATION``, default ``var/model/calibration-end-to-end.json``). It applies
+  to documents (:data:`END_TO_END_MIN_SENTENCES`): a one-sentence input keeps the label-identity
+  confidence, which did better there (TECH/HOUSE, see eval/RESULTS.md). Without the file the
+  label-identity confidence applies everywhere.
+
+Which items are returned at all does not depend on the end-to-end fit: the candidate set is every
+concept with a label-identity confidence ≥ :data:`DEFAULT_MIN_CONFIDENCE`; the fit decides the
+confidence shown and held vs suggestion.
 """
 from __future__ import annotations
 
@@ -32,8 +39,13 @@ log = logging.getLogger(__name__)
 
 #: Evidence of one extracted concept, in the order of the end-to-end weights.
 EVIDENCE = ("base", "dense", "top", "close", "lex_multi", "lex_single", "soft", "agree", "dense_only",
-            "n_spans", "english_only", "knowledge")
-#: Suggestions below this (label-identity) confidence are not returned at all.
+            "n_spans", "foreign_label", "knowledge", "profile_hit", "profile", "core")
+#: The end-to-end fit decides for documents of at least this many sentences; a one-sentence
+#: input keeps the label-identity confidence (its evidence has one span and no occupation, and
+#: the document fit held almost nothing back on TECH/HOUSE dev sentences, see eval/RESULTS.md).
+END_TO_END_MIN_SENTENCES = 2
+#: Candidates below this label-identity confidence are not returned at all (the candidate set
+#: does not depend on the end-to-end fit, so neither do the portfolios a CV feeds the matcher).
 DEFAULT_MIN_CONFIDENCE = 0.1
 
 
@@ -74,7 +86,9 @@ class Calibration:
     c: float = -26.0
     #: confidence at or above which an item is "held"; below it is a suggestion ("klopt dit?")
     held_cut: float = 0.5
-    #: below this an item is not returned
+    #: the same for the end-to-end confidence (chosen with the fit)
+    end_to_end_cut: float = 0.5
+    #: below this label-identity confidence an item is not returned
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
     #: end-to-end weights per :data:`EVIDENCE` name (empty: the label-identity confidence is final)
     weights: dict[str, float] = field(default_factory=dict)
@@ -83,12 +97,20 @@ class Calibration:
     def __call__(self, dense: float, lexical: float) -> float:
         return _sigmoid(self.a * dense + self.b * lexical + self.c)
 
-    def confidence(self, evidence: dict[str, float]) -> float:
-        """The final confidence of one extracted concept."""
-        if not self.weights:
+    def applies_to(self, n_sentences: int | None) -> bool:
+        """Whether the end-to-end fit decides for a text of this many sentences (``None``: any)."""
+        return bool(self.weights) and (n_sentences is None or n_sentences >= END_TO_END_MIN_SENTENCES)
+
+    def confidence(self, evidence: dict[str, float], n_sentences: int | None = None) -> float:
+        """The final confidence of one extracted concept in a text of ``n_sentences`` sentences."""
+        if not self.applies_to(n_sentences):
             return float(evidence.get("base", 0.0))
         x = features(evidence)
         return _sigmoid(self.bias + sum(self.weights.get(n, 0.0) * v for n, v in zip(EVIDENCE, x)))
+
+    def cut(self, n_sentences: int | None = None) -> float:
+        """The held cut for the confidence :meth:`confidence` gives a text of this many sentences."""
+        return self.end_to_end_cut if self.applies_to(n_sentences) else self.held_cut
 
     @classmethod
     def load(cls, path: Path, end_to_end: Path | None = None) -> "Calibration":
@@ -102,10 +124,11 @@ class Calibration:
         if end_to_end is not None and end_to_end.exists():
             try:
                 d = json.loads(end_to_end.read_text(encoding="utf-8"))
+                if d.get("weights") is None:   # the build found nothing to fit on (see "skipped")
+                    return cal
                 cal.weights = {n: float(d["weights"][n]) for n in EVIDENCE if n in d["weights"]}
                 cal.bias = float(d["bias"])
-                cal.held_cut = float(d["held_cut"])
-                cal.min_confidence = float(d.get("min_confidence", DEFAULT_MIN_CONFIDENCE))
+                cal.end_to_end_cut = float(d["held_cut"])
             except Exception:
                 log.warning("end-to-end calibration %s unreadable; using the label-identity confidence", end_to_end)
                 cal.weights, cal.bias = {}, 0.0

@@ -13,11 +13,18 @@ Steps, per text:
 5. each remaining clause part is matched two ways: **lexically** (lemmatised label phrases
    found in the text, :class:`matcher.text.lexical.PhraseMatcher`) and **densely** (the part, with
    filler such as "je hebt ervaring met" removed, encoded by e5 and searched in the
-   competence label index, optionally through the trained adapter);
+   competence label index, optionally through the trained adapter). A part is also compared
+   with the labels of the **person's own occupations** (titles the CV names as its own, a
+   vacancy's title): the best competence of those profiles within :data:`PROFILE_MARGIN` of the
+   part's best hit is a candidate too ("aanmaningen versturen" in a bookkeeper's CV may be
+   *Betalingsverzoeken versturen*), and every candidate records whether it is in such a profile
+   (and in its core), which the end-to-end calibration weighs;
 6. both signals are fused into one calibrated confidence (logistic on the dense cosine and the
    lexical evidence; parameters from ``var/model/calibration.json`` when ``cmatch model train``
    produced it, else defaults) and aggregated per concept: Competent code when the concept
-   maps to Competent, else the ESCO URI.
+   maps to Competent, else the ESCO URI. That label-identity confidence decides which concepts
+   are returned; for a text of two or more sentences the end-to-end fit
+   (:mod:`matcher.extraction.calibration`) then gives the confidence shown and held vs suggestion.
 """
 from __future__ import annotations
 
@@ -53,6 +60,10 @@ DENSE_MARGIN = 0.02
 SOFT_PART_COVER = 0.4
 #: A soft-skill cue scores like a lexical label hit of this cosine.
 SOFT_SKILL_DENSE = 0.90
+#: A competence of the person's own occupation profiles is a candidate for a part when its cosine is
+#: within this of the part's best hit (at most PROFILE_PER_PART per part).
+PROFILE_MARGIN = 0.05
+PROFILE_PER_PART = 1
 RELATION_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3}
 
 # Leading filler that says "you know/have" but names no competence.
@@ -149,6 +160,10 @@ class ExtractionEngine:
             self.phrases = self._cached_phrases(store, "phrases-v1", self._competence_phrases)
             self.titles = self._cached_phrases(store, f"occupation-titles-v{TITLES_VERSION}", occupation_titles)
             self.occupation_names = {o.id: o.label("nl") for o in store.occupations("competent")}
+            self._items_of: dict[str, list[str]] = defaultdict(list)   # concept -> the items reported as it
+            for item, cid in self.item_to_concept.items():
+                self._items_of[cid].append(item)
+            self._profiles: dict[str, dict[str, bool]] = {}
             self._ready = True
 
     @staticmethod
@@ -188,7 +203,7 @@ class ExtractionEngine:
     # --------------------------------------------------------------- extract
     def extract(self, text: str, *, kind: str = "free", min_confidence: float | None = None) -> Extraction:
         self._load()
-        threshold = self.calibration.min_confidence if min_confidence is None else float(min_confidence)
+        floor = 0.0 if min_confidence is None else float(min_confidence)
         lang = cues.detect_language(text)
         result = Extraction(text_language=lang)
         if not text.strip():
@@ -198,7 +213,12 @@ class ExtractionEngine:
         soft_hits: list[tuple[int, int, str, str | None]] = []
         section: str | None = None
         mentions: list[tuple[PhraseMatcher.Match, str]] = []
-        for s, e in split_sentences(text):
+        vacancy_titles: set[str] = set()
+        vacancy_title_seen = False
+        sentences = split_sentences(text)
+        n_sentences = len(sentences)
+        held_cut = self.calibration.cut(n_sentences)
+        for s, e in sentences:
             sentence = text[s:e]
             hk = cues.heading_kind(sentence)
             if hk is not None:
@@ -209,13 +229,18 @@ class ExtractionEngine:
                 continue
             title_intro = cues.is_title_intro(sentence)
             no_competences = title_intro or section == "languages"
-            if kind != "vacancy" or not no_competences:
-                toks = tokenize(sentence, lang, split_slashes=True)
-                # negations, wishes, personal history and the employer's sector yield no competences or titles
-                negations = cues.negated_ranges(text, s, e)
-                negated = negations + context.excluded_ranges(text, s, e)
+            toks = tokenize(sentence, lang, split_slashes=True)
+            # negations, wishes, personal history and the employer's sector yield no competences or titles
+            negations = cues.negated_ranges(text, s, e)
+            negated = negations + context.excluded_ranges(text, s, e)
+            titles_here: list[tuple[int, int]] = []
             if kind != "vacancy":
-                mentions.extend(self._occupations_in(text, s, e, toks, lang, negations, negated))
+                here = self._occupations_in(text, s, e, toks, lang, negations, negated)
+                mentions.extend(here)
+                titles_here = [(m.start, m.end) for m, _ in here]
+            elif title_intro or not vacancy_title_seen:   # the vacancy's own title: its first line or "wij zoeken …"
+                vacancy_titles.update(m.key for m, _ in self._occupations_in(text, s, e, toks, lang, negations, []))
+            vacancy_title_seen = True
             masked: list[tuple[int, int]] = []
             for r in cues.find_requirements(text, s, e, language_section=section == "languages"):
                 r_level = cues.requirement_level_at(text, s, e, r.start, r.end, section) if kind == "vacancy" else None
@@ -240,17 +265,21 @@ class ExtractionEngine:
                     continue
                 lexical_hits.append((ms, me, m.key, level_at(ms, me)))
             parts = split_parts(text, s, e) or [(s, e)]
+            # a negated or excluded stretch, a requirement and the person's job title are no
+            # competence: what is left of a part around them is searched ("Ik wil graag
+            # verpleegkundige worden maar …" gives no nursing skill; a "Zorgkundige" line gives none)
+            cut = negated + masked + titles_here
             for ps, pe in parts:
                 if (cues.overlaps((ps, pe), negated, 0.5) or cues.overlaps((ps, pe), masked, 0.6)
                         or cues.overlaps((ps, pe), soft_spans, SOFT_PART_COVER)):
                     continue
-                ps, pe = strip_filler(text, ps, pe)
-                content = [t for t in tokenize(text[ps:pe], lang)
-                           if t.lemma not in STOPWORDS and t.lemma not in cues.CUE_WORDS
-                           and not cues.overlaps((t.start + ps, t.end + ps), masked + negated, 0.5)]
-                if not content:
-                    continue
-                units.append((ps, pe, level_at(ps, pe)))
+                for qs, qe in _pieces(ps, pe, cut):
+                    qs, qe = strip_filler(text, qs, qe)
+                    content = [t for t in tokenize(text[qs:qe], lang)
+                               if t.lemma not in STOPWORDS and t.lemma not in cues.CUE_WORDS
+                               and sum(ch.isalpha() for ch in t.lemma) >= 2]
+                    if content:
+                        units.append((qs, qe, level_at(qs, qe)))
         result.requirements = _dedupe_requirements(result.requirements)
         by_code: dict[tuple[str, str], list[Span]] = {}
         for m, status in mentions:
@@ -258,6 +287,9 @@ class ExtractionEngine:
         result.occupations = [ExtractedOccupation(code, self.occupation_names.get(code, code), spans, status)
                               for (code, status), spans in by_code.items()]
 
+        own = vacancy_titles if kind == "vacancy" else {o.occupation_code for o in result.occupations
+                                                        if o.status == OWN}
+        profile = self._profile_of(own)
         found: dict[str, dict] = {}
 
         def add(item_id: str, conf: float, span: tuple[int, int], level: str | None, source: str,
@@ -294,7 +326,9 @@ class ExtractionEngine:
             vectors = self._adapt(vectors)
             index = self._indexes.get().competences
             scores, ids = index.search_labels(vectors, DENSE_LABELS_PER_PART, approximate=True)
-            for (us, ue, level), srow, irow in zip(units, scores, ids):
+            profile_rows, profile_concepts = self._profile_rows(index, profile)
+            profile_sims = vectors @ index.label_vectors(profile_rows).T if profile_rows else None
+            for u, ((us, ue, level), srow, irow) in enumerate(zip(units, scores, ids)):
                 best: dict[str, float] = {}
                 for sc, ix in zip(srow, irow):
                     if ix < 0:
@@ -312,15 +346,26 @@ class ExtractionEngine:
                     lex = 1.0 if cid in lex_by_unit.get((us, ue), ()) else 0.0
                     add(cid, self.calibration(sc, lex), (us, ue), level, "agree" if lex else "dense_only",
                         dense=sc, top=rank == 0, close=1.0 - (ranked[0][1] - sc))
+                if profile_sims is not None and ranked:
+                    taken = {cid for cid, _ in ranked}
+                    for cid, sc in _best_per_concept(profile_sims[u], profile_concepts, PROFILE_PER_PART, taken):
+                        if sc >= ranked[0][1] - PROFILE_MARGIN:
+                            lex = 1.0 if cid in lex_by_unit.get((us, ue), ()) else 0.0
+                            add(cid, self.calibration(sc, lex), (us, ue), level, "profile_hit",
+                                dense=sc, close=1.0 - (ranked[0][1] - sc))
 
         self._merge_twins(found)
         for cid, entry in found.items():
             c = self.concepts[cid]
             ev = entry["evidence"]
             ev.update(base=entry["conf"], n_spans=float(len(entry["spans"])),
-                      english_only=float(c.label_language == "en"), knowledge=float(c.kind == "knowledge"))
-            entry["conf"] = self.calibration.confidence(ev)
-            if entry["conf"] < threshold:
+                      foreign_label=float(c.label_language == "en" and lang != "en"),
+                      knowledge=float(c.kind == "knowledge"),
+                      profile=float(cid in profile), core=float(profile.get(cid, False)))
+            if entry["conf"] < self.calibration.min_confidence:
+                continue   # the candidate set: the label plausibly names the concept
+            entry["conf"] = self.calibration.confidence(ev, n_sentences)
+            if entry["conf"] < floor:
                 continue
             requirement = None
             if kind == "vacancy":
@@ -330,7 +375,7 @@ class ExtractionEngine:
             result.competences.append(ExtractedCompetence(
                 competence_id=c.id, competent_code=c.competent_code, esco_uri=c.esco_uri, label=c.label,
                 kind=c.kind, confidence=round(float(entry["conf"]), 4), spans=spans, requirement=requirement,
-                status="held" if entry["conf"] >= self.calibration.held_cut else "suggestion",
+                status="held" if entry["conf"] >= held_cut else "suggestion",
                 label_en=c.label_en, label_language=c.label_language, evidence=dict(ev)))
         result.competences.sort(key=lambda c: (-c.confidence, c.spans[0].start if c.spans else 0))
         return result
@@ -358,6 +403,33 @@ class ExtractionEngine:
             out.append((PhraseMatcher.Match(a, b, m.key, m.tokens), status))
         return out
 
+    def _profile_of(self, occupations: set[str]) -> dict[str, bool]:
+        """Concepts in the profiles of these Competent occupations -> whether in a core."""
+        out: dict[str, bool] = {}
+        for code in sorted(occupations):
+            if code not in self._profiles:   # built whole, then published: requests share the cache
+                items: dict[str, bool] = {}
+                for it in self.store.profile(code):
+                    cid = self.item_to_concept.get(it.competence_id)
+                    if cid in self.concepts and cid not in self.language_concepts:
+                        items[cid] = items.get(cid, False) or it.core
+                self._profiles[code] = items
+            for cid, core in self._profiles[code].items():
+                out[cid] = out.get(cid, False) or core
+        return out
+
+    def _profile_rows(self, index, profile: dict[str, bool]) -> tuple[list[int], list[str]]:
+        """The label rows of the profile's concepts (a Competent code's and its ESCO twins'
+        labels) and the concept of each row."""
+        rows: list[int] = []
+        concepts: list[str] = []
+        for cid in sorted(profile):
+            for item in self._items_of.get(cid, (cid,)):
+                for row in index.rows_by_item.get(item, ()):
+                    rows.append(row)
+                    concepts.append(cid)
+        return rows, concepts
+
     def _merge_twins(self, found: dict[str, dict]) -> None:
         """Near-duplicates become one item: an ESCO-only concept whose Competent twin was also
         found, and two concepts with the same (case-folded) label; the stronger one keeps the rest."""
@@ -382,6 +454,33 @@ class ExtractionEngine:
 
         adapter = load_adapter(self.settings)
         return vectors if adapter is None else adapter.apply_queries(vectors)
+
+
+def _pieces(start: int, end: int, cut: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[start, end)`` without the ranges in ``cut``: the pieces left, each of 3+ characters."""
+    out, at = [], start
+    for a, b in sorted(cut):
+        if b <= at or a >= end:
+            continue
+        if a > at:
+            out.append((at, a))
+        at = max(at, b)
+    if at < end:
+        out.append((at, end))
+    return [(a, b) for a, b in out if b - a >= 3]
+
+
+def _best_per_concept(sims: np.ndarray, concepts: list[str], k: int, skip: set[str]) -> list[tuple[str, float]]:
+    """The ``k`` best concepts of one row of label similarities (a concept scores by its best label)."""
+    best: dict[str, float] = {}
+    for j in np.argsort(-sims):
+        cid = concepts[j]
+        if cid in skip or cid in best:
+            continue
+        best[cid] = float(sims[j])
+        if len(best) >= k:
+            break
+    return list(best.items())
 
 
 def _dedupe_requirements(reqs: list[ExtractedRequirement]) -> list[ExtractedRequirement]:
