@@ -143,27 +143,42 @@ def _end_to_end_current(settings: Settings, index_version_: str) -> bool:
     return content.get("inputs") == _end_to_end_inputs(settings, index_version_)
 
 
+def fit_end_to_end_file(settings: Settings, gold: Path = GOLD_DIR, *, target: Path | None = None,
+                        min_precision: float = 0.85, progress: bool = True) -> dict:
+    """Fit the end-to-end extraction calibration on ``gold``'s dev split and write it (to
+    ``target``, default :func:`end_to_end_path`) with the checksum of its inputs, so a later build
+    sees it as current (only for the project's gold set); returns the content. :class:`ValueError` when there is nothing to fit on."""
+    from eval.extract_gold import fit_extract_calibration
+
+    components = Components(settings)
+    content = fit_extract_calibration(gold, components.extractor, components.store,
+                                      min_precision=min_precision, progress=progress)
+    if Path(gold).resolve() == GOLD_DIR.resolve():   # what a build would fit on: current for it
+        content["inputs"] = _end_to_end_inputs(settings, _index_state(settings, components.store)[0])
+    _write_json(target or end_to_end_path(settings), content)
+    return content
+
+
 def ensure_end_to_end(settings: Settings, index_version_: str, *, force: bool = False, progress: bool = True) -> bool:
     """Fit the end-to-end extraction calibration on the gold dev split when it is missing or its
     inputs changed (~30 s on 2 cores); ``True`` when fitted. A taxonomy without the gold concepts
     (the test miniature) writes a "skipped" file, so the step is not retried."""
-    from eval.extract_gold import fit_extract_calibration
-
     if not _end_to_end_owned(settings) or (not force and _end_to_end_current(settings, index_version_)):
         return False
-    target = end_to_end_path(settings)
-    components = Components(settings)
     try:
-        content = fit_extract_calibration(GOLD_DIR, components.extractor, components.store, progress=progress)
+        fit_end_to_end_file(settings, progress=progress)
     except ValueError as exc:
         log.warning("end-to-end extraction calibration skipped: %s", exc)
-        content = {"skipped": str(exc), "weights": None}
-    content["inputs"] = _end_to_end_inputs(settings, index_version_)
+        _write_json(end_to_end_path(settings), {"skipped": str(exc), "weights": None,
+                                                "inputs": _end_to_end_inputs(settings, index_version_)})
+    return True
+
+
+def _write_json(target: Path, content: dict) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(content, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(target)
-    return True
 
 
 def _index_state(settings: Settings, store: TaxonomyStore) -> tuple[str, str, tuple[str, str]]:

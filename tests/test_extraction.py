@@ -367,3 +367,27 @@ def test_api_text_endpoints(mini_services) -> None:
     for bad in ({"text": ""}, {"text": ["a"]}, {"text": "x" * 501}):
         r = client.post("/api/v1/occupations/normalise", json=bad)
         assert r.status_code == 422, bad
+
+
+@pytest.mark.slow
+def test_end_to_end_fit_writes_a_calibration_the_extractor_reads(mini_services, tmp_path) -> None:
+    """``cmatch eval extract-calibrate``'s fit: dev texts only, a held cut, and a file that
+    :class:`~matcher.extraction.calibration.Calibration` loads with its weights."""
+    import json
+
+    from cmatch.pipeline import fit_end_to_end_file
+    from matcher.extraction.calibration import Calibration
+
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    for i in range(3):   # positions 0 and 1 are dev, 2 is held out (eval.extract_gold.split_of)
+        doc = {"id": f"vac-{i}", "kind": "vacancy", "text": VACANCY,
+               "competences": [{"id": "SK-5", "label": "Een heftruck besturen"}]}
+        (gold / f"vac-{i}.json").write_text(json.dumps(doc), encoding="utf-8")
+    target = tmp_path / "e2e.json"
+    content = fit_end_to_end_file(mini_services.settings, gold, target=target, progress=False)
+    assert "(dev split, 2 texts)" in content["fitted_on"] and "inputs" not in content   # not the project's gold set
+    assert 0.2 <= content["held_cut"] < 1.0 and content["positives"] >= 2
+    loaded = Calibration.load(tmp_path / "no-label-calibration.json", target)
+    assert set(loaded.weights) <= set(content["weights"]) and loaded.cut(5) == content["held_cut"]
+    assert loaded.confidence({"base": 0.9, "lex_multi": 1.0}, 5) != 0.9

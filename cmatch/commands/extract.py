@@ -9,6 +9,7 @@ import typer
 from api.wiring import Components
 from cmatch.commands.eval import eval_app
 from cmatch.output import print_fields, print_json
+from matcher.extraction.calibration import end_to_end_path
 from matcher.extraction.results import KINDS
 
 KIND_HELP = "cv | vacancy | free"
@@ -94,23 +95,18 @@ def eval_extract_calibrate(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Past de end-to-end kalibratie (klopt deze competentie voor deze tekst?) en de held-grens
-    opnieuw aan op de dev-split van de gold-set en schrijft ze weg; de extractie leest ze daarna."""
-    import json
-
-    from eval.extract_gold import fit_extract_calibration
-    from matcher.extraction.calibration import end_to_end_path
+    opnieuw aan op de dev-split van de gold-set en schrijft ze weg; de extractie leest ze daarna
+    (de build doet dit zelf als laatste stap)."""
+    from cmatch.pipeline import fit_end_to_end_file
 
     gold = gold / "extraction" if (gold / "extraction").is_dir() else gold
-    svc = Components.from_env()
+    settings = Components.from_env().settings
     try:
-        res = fit_extract_calibration(gold, svc.extractor, svc.store, min_precision=min_precision, progress=not as_json)
+        res = fit_end_to_end_file(settings, gold, target=out, min_precision=min_precision, progress=not as_json)
     except ValueError as exc:
         _fail(str(exc))
-    target = out or end_to_end_path(svc.settings)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")
     summary = {k: v for k, v in res.items() if k != "sweep"}
-    summary["written_to"] = str(target)
+    summary["written_to"] = str(out or end_to_end_path(settings))
     print_fields(summary, as_json)
 
 
