@@ -146,8 +146,9 @@ def _end_to_end_current(settings: Settings, index_version_: str) -> bool:
 def fit_end_to_end_file(settings: Settings, gold: Path = GOLD_DIR, *, target: Path | None = None,
                         min_precision: float = 0.85, progress: bool = True) -> dict:
     """Fit the end-to-end extraction calibration on ``gold``'s dev split and write it (to
-    ``target``, default :func:`end_to_end_path`) with the checksum of its inputs, so a later build
-    sees it as current (only for the project's gold set); returns the content. :class:`ValueError` when there is nothing to fit on."""
+    ``target``, default :func:`end_to_end_path`); fitted on the project's gold set it carries the
+    checksum of its inputs, so a later build sees it as current. Returns the content;
+    :class:`ValueError` when there is nothing to fit on."""
     from eval.extract_gold import fit_extract_calibration
 
     components = Components(settings)
