@@ -14,6 +14,7 @@ from matcher.matching.engine import RETRIEVE_MIN_SIMILARITY, MatchEngine
 from matcher.matching.factors import MatchOptions
 from matcher.matching.factors.similarity import quantised
 from matcher.matching.near import NearTable
+from matcher.matching.scoring import expand
 
 from tests.match_helpers import pc, portfolios, taxonomy, vacancies, vc
 
@@ -120,3 +121,48 @@ def test_dense_retrieval_reads_the_durable_vacancy_index():
 
     fallback = MatchEngine(taxonomy(), repo, NearTable({}, "none"), vectors=vectors, vector_index=broken)
     assert [r.vacancy["id"] for r in fallback.match_vacancies(person, top=5, options=off).results] == ids
+
+
+def _explained(result_set):
+    return [(r.vacancy["id"], r.score, r.summary, [(b.factor, b.value, b.effect, b.explanation) for b in r.breakdown],
+             [(g.competence_id, g.opens_vacancies) for g in r.gaps]) for r in result_set.results]
+
+
+def test_features_of_the_retrievable_rows_only_give_the_same_answers(monkeypatch):
+    """With the durable index the engine computes the factors for the rows retrieval can keep
+    only; every answer (ids, scores, breakdowns, gap counts) equals the one over all rows, and a
+    hard constraint or exposure spreading (which need every row) takes the full path."""
+    import tempfile
+
+    from indexer.storage.sqlite import DurableSqliteVacancyRepository
+    from indexer.storage.vacancy_index import VacancyIndex
+
+    import matcher.matching.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "RETRIEVE_SIMILAR", 2)   # dense rows: 2 of the 5 vacancies
+    vectors = semantic_vectors()
+    repo = DurableSqliteVacancyRepository(":memory:")
+    repo.upsert_vacancies(vacancies())
+    people = portfolios() + [Portfolio("PX", [pc("SK-H")])]
+    repo.upsert_portfolios(people)
+    index = VacancyIndex.open(repo, tempfile.mkdtemp(), vectors)
+    engine = MatchEngine(taxonomy(), repo, NearTable({}, "none"), vectors=vectors, vector_index=lambda: index)
+    full = MatchEngine(taxonomy(), repo, NearTable({}, "none"), vectors=vectors, vector_index=lambda: index)
+    full._retrieval_rows = lambda *args, **kw: None
+    variants = [MatchOptions(), MatchOptions.with_constraints("off"),
+                dataclasses.replace(MatchOptions(), similarity_weight=0.2)]
+    subsets = 0
+    for opts in variants:
+        for p in people:
+            got = engine.match_vacancies(p, top=5, options=opts)
+            assert _explained(got) == _explained(full.match_vacancies(p, top=5, options=opts))
+            engine.ensure_built()
+            side = engine._portfolio_side(p)
+            cov = engine.vacancy_coverage(expand(p, engine.near))[1]
+            rows = engine._retrieval_rows(side, cov, engine._dense_rows(p), opts)
+            subsets += rows is not None and len(rows) < engine.vac.n
+    assert subsets   # the subset path was taken, on fewer rows than all
+    for needs_all in (MatchOptions.with_constraints("hard"), MatchOptions(spread_exposure=True)):
+        p = people[0]
+        side = engine._portfolio_side(p)
+        assert engine._retrieval_rows(side, np.ones(engine.vac.n), engine._dense_rows(p), needs_all) is None

@@ -182,6 +182,12 @@ class Factor:
     def compute(self, f: PairFeatures, opts) -> FactorOutput:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def needs_every_row(self, opts) -> bool:
+        """Whether :meth:`compute` needs the pairs of every stored item under these options: it
+        removes pairs (a hard filter, ``FactorOutput.keep``) or scales by a figure over all of them.
+        Otherwise the engine may compute a match on the rows retrieval can keep only."""
+        return False
+
     def explain(self, f: PairFeatures, i: int, out: FactorOutput, opts, pair: PairDetail) -> dict:
         raise NotImplementedError  # pragma: no cover - interface
 

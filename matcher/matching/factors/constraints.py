@@ -178,6 +178,9 @@ class Constraints(Factor):
                 "contract_ok": pairs.full(contract_ok, bool), "licence_ok": pairs.full(licence_ok, bool),
                 "language_short": pairs.full(np.maximum(req - have, 0).sum(axis=1))}
 
+    def needs_every_row(self, opts) -> bool:
+        return any(opts.mode(c) == "hard" for c in CONSTRAINTS)
+
     def compute(self, f: PairFeatures, opts) -> FactorOutput:
         v = violations(f)
         p = penalties(f, v)

@@ -25,6 +25,9 @@ class Exposure(SwitchedMultiplier):
                                                     "bovenaan staan.", api=True)
     strength = Option("exposure_strength", 0.15, float, "Hoeveel het vaakst getoonde item hoogstens verliest.", ge=0, le=1)
 
+    def needs_every_row(self, opts) -> bool:
+        return bool(opts.spread_exposure)   # the most exposed of all items sets the scale
+
     def compute(self, f: PairFeatures, opts) -> FactorOutput:
         counts = f.exposure.astype(float)
         top = counts.max() if counts.size else 0.0
