@@ -98,9 +98,10 @@ def eval_extract_calibrate(
     opnieuw aan op de dev-split van de gold-set en schrijft ze weg; de extractie leest ze daarna
     (de build doet dit zelf als laatste stap)."""
     from cmatch.pipeline import fit_end_to_end_file
+    from indexer.settings import get_settings
 
     gold = gold / "extraction" if (gold / "extraction").is_dir() else gold
-    settings = Components.from_env().settings
+    settings = get_settings()
     try:
         res = fit_end_to_end_file(settings, gold, target=out, min_precision=min_precision, progress=not as_json)
     except ValueError as exc:

@@ -258,7 +258,7 @@ class MatchEngine:
         affinity = next(f for f in all_factors() if f.name == "affinity")
         a = affinity.features(Pairs(self.vac.n, self.vac.columns["affinity"], slice(None), pside.columns["affinity"],
                                     np.array([0]), True, self.ctx))
-        pre = (cov > 0) | (a["affinity_known"] & (a["affinity"] >= RETRIEVE_AFFINITY))
+        pre = self._shares_or_close(cov, a["affinity_known"], a["affinity"])
         pre[dense_rows] = True
         return np.flatnonzero(pre)
 
@@ -332,7 +332,7 @@ class MatchEngine:
         vacancy's occupation is (close to) one the person prefers, or when it is among the
         ``similar`` pairs of highest profile similarity — ``dense_rows`` when the durable vacancy
         index found them, else taken here; the factors then rerank."""
-        keep = (f.coverage > 0) | (f.affinity_known & (f.affinity >= RETRIEVE_AFFINITY))
+        keep = MatchEngine._shares_or_close(f.coverage, f.affinity_known, f.affinity)
         sim = f.similarity
         if dense_rows is not None:
             near = np.zeros(len(sim), dtype=bool)
@@ -342,6 +342,11 @@ class MatchEngine:
             cut = np.partition(sim, len(sim) - similar)[len(sim) - similar] if len(sim) > similar else 0.0
             keep |= (sim >= RETRIEVE_MIN_SIMILARITY) & (sim >= cut)
         return keep
+
+    @staticmethod
+    def _shares_or_close(coverage: np.ndarray, affinity_known: np.ndarray, affinity: np.ndarray) -> np.ndarray:
+        """The first retrieval rule: a shared competence, or an occupation close to a preferred one."""
+        return (coverage > 0) | (affinity_known & (affinity >= RETRIEVE_AFFINITY))
 
     def _dense_rows(self, portfolio: Portfolio) -> np.ndarray | None:
         """Rows of the vacancies the durable vacancy index finds nearest to the person's bag (None
