@@ -284,3 +284,28 @@ def test_finetune_writes_a_standard_model_closer_to_the_taxonomy(mini_services, 
     assert pair_margin(tuned) > pair_margin(base)
     v_base, v_tuned = base.encode_queries(["lassen"]), tuned.encode_queries(["lassen"])
     assert 0.8 < (v_base @ v_tuned.T).item() < 0.99999
+
+
+def test_micro_batched_embedding_keeps_vectors_order_and_gradient(model_dir) -> None:
+    """Length-sorted micro-batches (padded to their own longest text) give the same vectors, in the
+    caller's order, and the same gradient as one call padded to the longest text of the batch."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from indexer.model.finetune import embed_batch
+
+    model = SentenceTransformer(str(model_dir), device="cpu")
+    model.eval()   # no dropout: both paths must see the same network
+    texts = ["query: lassen", "query: een heftruck besturen in een magazijn met veel rekken en paletten",
+             "query: kassa", "query: patiënten verzorgen", "query: x", "query: boekhouding bijhouden"]
+    weight = next(p for n, p in model.named_parameters() if "encoder.layer.11" in n and "weight" in n)
+
+    def grad_of(vectors: "torch.Tensor") -> "torch.Tensor":
+        model.zero_grad()
+        (vectors @ vectors.T).sum().backward()
+        return weight.grad.clone()
+
+    whole = torch.nn.functional.normalize(model(model.preprocess(texts))["sentence_embedding"], dim=1)
+    micro = embed_batch(model, texts, micro_batch=2)
+    assert torch.allclose(whole, micro, atol=1e-5)
+    assert torch.allclose(grad_of(whole), grad_of(embed_batch(model, texts, micro_batch=2)), atol=1e-4)
