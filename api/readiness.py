@@ -19,6 +19,7 @@ the first request costs what the hundredth does) are separate: ``/health/live`` 
 """
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -88,15 +89,29 @@ def warm(parts) -> None:
             log.info("opgewarmd: %s (%.1f s)", name, time.perf_counter() - t0)
 
 
+def freeze_heap() -> int:
+    """Move every object alive now out of the cyclic garbage collector's reach and return how
+    many are frozen. A warm service holds ~1.3M long-lived objects (taxonomy, label tables,
+    extraction phrase table, match engine); every full collection walked all of them, 0.54 s on
+    2 cores with the GIL held, a stall for each request in flight (the p95 tail at 16 clients).
+    Frozen objects are still freed by reference counting; only *cyclic* garbage among them is
+    never collected, which is why this runs once per loaded stage, not per request."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 class Readiness:
     """The serving stage and its warm state, plus the optional background build.
 
     ``make_full()`` returns the full-stage components (called after the build); ``build`` and
     ``steps_left`` come from the build pipeline (the API does not import it: it sits above).
+    ``freeze`` (the served process, not tests): :func:`freeze_heap` after each stage is warm.
     """
 
     def __init__(self, stage: str, *, build: Build | None = None, make_full: Callable[[], object] | None = None,
-                 steps_left: list[str] | None = None, warm_fn: Callable[[object], None] = warm):
+                 steps_left: list[str] | None = None, warm_fn: Callable[[object], None] = warm,
+                 freeze: bool = False):
         self.stage = stage
         self.ready = False
         self.ready_at: float | None = None
@@ -106,6 +121,7 @@ class Readiness:
         self._make_full = make_full
         self._warm = warm_fn
         self._thread: threading.Thread | None = None
+        self._freeze = freeze
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, app, *, background: bool = True) -> None:
@@ -126,8 +142,15 @@ class Readiness:
         self.ready_at = time.time()
         log.warning("klaar: fase %s na %.1f s", self.stage, self.ready_at - self.started_at)
 
+    def _settle(self) -> None:
+        if self._freeze:
+            t0 = time.perf_counter()
+            n = freeze_heap()
+            log.info("heap bevroren: %d objecten (%.2f s)", n, time.perf_counter() - t0)
+
     def _run(self, app) -> None:
         self._warm(app.state.components)
+        self._settle()
         self.mark_ready()
         if self._build is None:
             return
@@ -141,6 +164,7 @@ class Readiness:
                 app.state.components = full   # the atomic switch: one reference assignment
                 self.stage = STAGE_FULL
                 log.warning("overgeschakeld naar fase %s", STAGE_FULL)
+                self._settle()
         except Exception as exc:  # keep serving the current stage; /health says why the build stopped
             log.exception("achtergrondbouw mislukt")
             st.error = f"{type(exc).__name__}: {exc}"

@@ -269,10 +269,10 @@ def serving_app(settings: Settings | None = None, *, build: bool = True):
     ensure_store(settings, progress=True)
     todo = pending_steps(settings)
     if not todo:
-        return create_app(Components(settings), readiness=Readiness(STAGE_FULL))
+        return create_app(Components(settings), readiness=Readiness(STAGE_FULL, freeze=True))
     lexical = dataclasses.replace(settings, lexical_only=True)
     readiness = Readiness(
         STAGE_LEXICAL, steps_left=todo,
         build=(lambda tell: build_all(settings, progress=False, on_progress=tell)) if build else None,
-        make_full=lambda: Components(settings))
+        make_full=lambda: Components(settings), freeze=True)
     return create_app(Components(lexical), readiness=readiness)

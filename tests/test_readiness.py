@@ -156,3 +156,22 @@ def test_interrupted_index_build_resumes_where_it_stopped(mini_services, tmp_pat
     b = reference.index.reconstruct_n(0, reference.index.ntotal)
     assert np.allclose(a, b, atol=1e-5)
     shutil.rmtree(tmp_path / "clean")
+
+
+def test_served_process_freezes_its_warm_heap_before_it_reports_ready() -> None:
+    """``freeze=True`` (what ``serving_app`` passes): the warm heap is out of the cyclic collector's
+    reach by the time the process says ready; the default (tests, scripts) leaves the collector alone."""
+    import gc
+    from types import SimpleNamespace
+
+    seen = []
+    app = SimpleNamespace(state=SimpleNamespace(components=object()))
+    gc.unfreeze()   # an earlier serving_app test in this process may have frozen it
+    try:
+        Readiness(STAGE_FULL, warm_fn=lambda parts: None).start(app, background=False)
+        assert gc.get_freeze_count() == 0
+        served = Readiness(STAGE_FULL, warm_fn=lambda parts: seen.append(gc.get_freeze_count()), freeze=True)
+        served.start(app, background=False)
+        assert seen == [0] and served.ready and gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
