@@ -21,6 +21,31 @@ def test_normalise_three_languages() -> None:
     assert normalise("Préparer des commandes", "fr").startswith("preparer")
 
 
+def test_cached_char_ngrams_are_reused_and_keyed_on_the_texts(tmp_path) -> None:
+    """The second start loads the index instead of lemmatising again; other texts or languages get
+    their own file; a damaged file is rebuilt, never fatal."""
+    texts, langs = ["heftruckchauffeur", "verpleegkundige", "Chef-kok"], ["nl", "nl", "fr"]
+    calls: list[str] = []
+
+    def norm(text: str, lang: str) -> str:
+        calls.append(text)
+        return normalise(text, lang)
+
+    first = CharNgramIndex.cached(texts, langs, norm, tmp_path)
+    assert len(calls) == 3 and len(list(tmp_path.glob("ngrams-*.pkl"))) == 1
+    again = CharNgramIndex.cached(texts, langs, norm, tmp_path)
+    assert len(calls) == 3                                  # loaded, not normalised again
+    query = [normalise("chauffeur heftruck")]
+    assert (again.scores(query) == first.scores(query)).all()
+    CharNgramIndex.cached(texts, ["nl", "nl", "nl"], norm, tmp_path)
+    assert len(calls) == 6 and len(list(tmp_path.glob("ngrams-*.pkl"))) == 2
+    for f in tmp_path.glob("ngrams-*.pkl"):
+        f.write_bytes(b"kapot")
+    rebuilt = CharNgramIndex.cached(texts, langs, norm, tmp_path)
+    assert len(calls) == 9 and (rebuilt.scores(query) == first.scores(query)).all()
+    assert not list(tmp_path.glob(".*tmp*"))                # written to a temporary name and renamed
+
+
 def test_char_ngrams_join_dutch_compounds() -> None:
     idx = CharNgramIndex([normalise(t) for t in ["heftruckchauffeur", "vrachtwagenbestuurder", "kok"]])
     scores, ids = idx.search([normalise("chauffeur van een heftruck")], k=3)

@@ -69,7 +69,8 @@ class OccupationNormaliser:
                 [r[2] for r in rows], cache=EmbeddingCache(self.retrieval),
                 mode="lexical" if self.retrieval.settings.lexical_only else "hybrid",
                 groups=[r[0] for r in rows], extra=extra, text_langs=[r[1] for r in rows],
-                adapter=load_adapter(self.retrieval.settings))
+                adapter=load_adapter(self.retrieval.settings),
+                lexical_cache=self.retrieval.settings.cache_dir / "lexical")
             return self._ranker
 
     def warm(self) -> None:

@@ -178,13 +178,15 @@ class HybridRanker:
 
     ``mode``: "dense", "lexical" or "hybrid". ``groups``: optional concept id per candidate;
     ``extra``: optional additional (text, group) pairs (e.g. the concept's other labels from the
-    taxonomy) that are scored too but only count through their group.
+    taxonomy) that are scored too but only count through their group. ``lexical_cache``: a
+    folder that keeps the lexical index between starts (:meth:`CharNgramIndex.cached`).
     """
 
     def __init__(self, texts: Sequence[str], *, cache: EmbeddingCache | None, lang: str = "nl",
                  mode: str = "hybrid", groups: Sequence[str] | None = None,
                  extra: Sequence[tuple[str, str]] = (), adapter=None, lexical_weight: float = LEXICAL_WEIGHT,
-                 text_langs: Sequence[str] | None = None, progress: bool = False):
+                 text_langs: Sequence[str] | None = None, progress: bool = False,
+                 lexical_cache: Path | None = None):
         if mode not in ("dense", "lexical", "hybrid"):
             raise ValueError(mode)
         self.mode = mode
@@ -211,7 +213,7 @@ class HybridRanker:
         self.lex = None
         if mode in ("lexical", "hybrid"):
             langs = list(text_langs or []) + [lang] * (len(all_texts) - len(text_langs or []))
-            self.lex = CharNgramIndex([self._norm(t, l) for t, l in zip(all_texts, langs)])
+            self.lex = CharNgramIndex.cached(all_texts, langs, self._norm, lexical_cache)
 
     def _norm(self, text: str, lang: str | None = None) -> str:
         try:

@@ -15,17 +15,23 @@
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 LANGS = ("nl", "en", "fr")
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def strip_accents(text: str) -> str:
@@ -130,6 +136,19 @@ STOPWORDS = set(
 
 
 # --------------------------------------------------------------- char n-grams
+def _cache_key(texts: Sequence[str], langs: Sequence[str]) -> str:
+    """What a cached n-gram index depends on: the texts and languages, this module's code (the
+    normal form, the n-gram settings) and the packages that tokenise, lemmatise and fit."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for pkg in ("spacy", "spacy-lookups-data", "scikit-learn"):
+        h.update(f"|{pkg}={version(pkg)}".encode())
+    for t, l in zip(texts, langs, strict=True):
+        h.update(f"\x00{l}\x01{t}".encode())
+    return h.hexdigest()[:20]
+
+
 class CharNgramIndex:
     """Character n-gram TF-IDF over a list of texts; cosine search with a sparse product.
 
@@ -147,6 +166,37 @@ class CharNgramIndex:
         )
         self.matrix = self.vectorizer.fit_transform([f" {t} " for t in texts]).tocsr()
         self.matrix_t = self.matrix.T.tocsr()
+
+    @classmethod
+    def cached(cls, texts: Sequence[str], langs: Sequence[str], norm: Callable[[str, str], str],
+               cache_dir: Path | None) -> "CharNgramIndex":
+        """The index over ``norm(text, lang)``, kept in ``cache_dir`` under a key of the raw texts,
+        their languages and the code and packages that normalise them: lemmatising the ~95k
+        occupation labels and fitting the n-grams took ~25 s of every service start. Without
+        ``cache_dir`` (or when the file cannot be read or written) it is simply built."""
+        if cache_dir is None:
+            return cls([norm(t, l) for t, l in zip(texts, langs)])
+        path = Path(cache_dir) / f"ngrams-{_cache_key(texts, langs)}.pkl"
+        try:
+            with open(path, "rb") as fh:
+                vectorizer, matrix, matrix_t = pickle.load(fh)
+            idx = cls.__new__(cls)
+            idx.vectorizer, idx.matrix, idx.matrix_t = vectorizer, matrix, matrix_t
+            return idx
+        except FileNotFoundError:
+            pass
+        except Exception as exc:   # a damaged cache file is rebuilt, never fatal
+            log.warning("lexicale cache %s onbruikbaar (%s): opnieuw opgebouwd", path.name, exc)
+        idx = cls([norm(t, l) for t, l in zip(texts, langs)])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+            with open(tmp, "wb") as fh:
+                pickle.dump((idx.vectorizer, idx.matrix, idx.matrix_t), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("lexicale cache niet geschreven (%s)", exc)
+        return idx
 
     def __len__(self) -> int:
         return self.matrix.shape[0]
