@@ -139,8 +139,15 @@ class Components:
     @cached_property
     def competence_vectors(self) -> CompetenceVectors:
         """One vector per competence (label index + hashed): the durable vacancy index and the
-        engine's profile-similarity factor use the same ones."""
-        return CompetenceVectors.auto(self.settings)
+        engine's profile-similarity factor use the same ones. From the label indexes the service
+        has loaded anyway (the lexical stage reads the active folder itself, as before)."""
+        indexes = None
+        if not self.settings.lexical_only:
+            try:
+                indexes = self.indexes
+            except (FileNotFoundError, RuntimeError, OSError):
+                pass   # auto() falls back to hashed vectors and says why
+        return CompetenceVectors.auto(self.settings, indexes=indexes)
 
     @cached_property
     def vacancy_index(self) -> VacancyIndex:

@@ -109,13 +109,15 @@ class CompetenceVectors:
         return cls(dim)
 
     @classmethod
-    def from_label_index(cls, index_dir: Path, semantic_share: float = 0.5) -> "CompetenceVectors":
-        """Mean label vector per competence from the active label index, centred and normalised."""
+    def from_label_index(cls, index_dir: Path, semantic_share: float = 0.5, *, indexes=None) -> "CompetenceVectors":
+        """Mean label vector per competence from the active label index, centred and normalised.
+        ``indexes``: that index set when the caller has it loaded already (reading it again cost
+        ~3 s of each service start)."""
         import faiss
 
         from indexer.label_index import IndexSet
 
-        idx = IndexSet.load_active(index_dir).competences
+        idx = (indexes if indexes is not None else IndexSet.load_active(index_dir)).competences
         flat = faiss.downcast_index(idx.index)
         xb = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
         items: dict[str, list[int]] = {}
@@ -128,10 +130,11 @@ class CompetenceVectors:
         return cls(flat.d, dict(zip(ids, table)), semantic_share, source="labels")
 
     @classmethod
-    def auto(cls, settings) -> "CompetenceVectors":
-        """Semantic + hashed when a label index is built (same dimension), else hashed only."""
+    def auto(cls, settings, *, indexes=None) -> "CompetenceVectors":
+        """Semantic + hashed when a label index is built (same dimension), else hashed only;
+        ``indexes``: the active index set, if already loaded."""
         try:
-            cv = cls.from_label_index(settings.index_dir)
+            cv = cls.from_label_index(settings.index_dir, indexes=indexes)
             if cv.dim == DIM:
                 return cv
         except (FileNotFoundError, RuntimeError, OSError) as exc:
