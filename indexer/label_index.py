@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.cache_files import write_atomic
 from indexer.clock import utc_stamp
 from indexer.model.encoder import Encoder
 from indexer.taxonomy.store import TaxonomyStore
@@ -113,10 +114,10 @@ class LabelIndex:
     def save(self, folder: Path, kind: str) -> None:
         import faiss
 
-        _write_atomic(folder / f"{kind}.faiss",
+        write_atomic(folder / f"{kind}.faiss",
                       lambda p: faiss.write_index(self.ann if self.ann is not None else self.index, str(p)))
         lines = "".join(json.dumps([r.item_id, r.lang, r.label, r.kind], ensure_ascii=False) + "\n" for r in self.refs)
-        _write_atomic(folder / f"{kind}.ids.jsonl", lambda p: p.write_text(lines, encoding="utf-8"))
+        write_atomic(folder / f"{kind}.ids.jsonl", lambda p: p.write_text(lines, encoding="utf-8"))
 
     @classmethod
     def load(cls, folder: Path, kind: str) -> "LabelIndex":
@@ -213,9 +214,7 @@ def active_folder(index_dir: Path) -> Path | None:
 
 def activate(index_dir: Path, version: str) -> None:
     """Point ``ACTIVE`` at ``version`` with one atomic rename."""
-    tmp = Path(index_dir) / f".{ACTIVE_FILE}.tmp-{os.getpid()}"
-    tmp.write_text(version + "\n", encoding="utf-8")
-    os.replace(tmp, Path(index_dir) / ACTIVE_FILE)
+    write_atomic(Path(index_dir) / ACTIVE_FILE, lambda p: p.write_text(version + "\n", encoding="utf-8"))
 
 
 def _label_refs(rows: Iterable[tuple[str, str, str, str]]) -> list[LabelRef]:
@@ -256,7 +255,7 @@ def encode_unique(encoder: Encoder, texts: Sequence[str], *, progress: bool, des
         if block is None:
             block = encoder.encode_passages(chunk)
             if saved is not None:
-                _write_atomic(saved, lambda p, b=block: _save_npy(p, b))
+                write_atomic(saved, lambda p, b=block: _save_npy(p, b))
         vectors[start:start + len(chunk)] = block
         if bar is not None:
             bar.update(len(chunk))
@@ -421,19 +420,9 @@ def ensure_ann(folder: Path, *, ann_min_labels: int = ANN_MIN_LABELS, progress: 
         if due.ann is not None:
             with_graph.append(kind)
     manifest["ann"] = _ann_manifest(with_graph)
-    _write_atomic(manifest_path,
+    write_atomic(manifest_path,
                   lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"))
     return added
-
-
-def _write_atomic(target: Path, write) -> None:
-    """``write(tmp_path)`` then rename over ``target``: readers see the old or the new file."""
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _prune(index_dir: Path, keep: set[str], keep_last: int = 2) -> None:

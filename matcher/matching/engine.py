@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import pickle
 import threading
 import time
 from dataclasses import asdict
 
 import numpy as np
 
+from indexer.cache_files import load_pickle, save_pickle
 from indexer.domain import Portfolio, Vacancy
 from indexer.settings import get_settings
 from indexer.storage.vacancy_index import CompetenceVectors
@@ -72,26 +71,17 @@ def pseudonym(portfolio_id: str, salt: str) -> str:
 
 def _load_snapshot(path):
     """A pickled, already built index (written by this program into ``var/match``), or None."""
-    if path is None or not path.exists():
-        return None
-    try:
-        with open(path, "rb") as fh:
-            snap = pickle.load(fh)
-        return snap if isinstance(snap, MatchIndex) else None
-    except Exception:  # stale or corrupt: rebuild
-        log.warning("matchindex-cache %s onleesbaar; opnieuw opgebouwd", path)
-        return None
+    snap = load_pickle(path) if path is not None else None
+    return snap if isinstance(snap, MatchIndex) else None
 
 
 def _save_snapshot(path, snap) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for old in path.parent.glob("engine-*.pkl"):
-        if old != path:
-            old.unlink(missing_ok=True)
-    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    """The one snapshot of ``var/match``: the previous ones are removed first."""
+    if path.parent.is_dir():
+        for old in path.parent.glob("engine-*.pkl"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    save_pickle(path, snap)
 
 
 class MatchEngine:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import pickle
 import re
 import threading
 import unicodedata
@@ -28,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from indexer.cache_files import load_pickle, save_pickle
 
 LANGS = ("nl", "en", "fr")
 _lock = threading.Lock()
@@ -174,28 +174,18 @@ class CharNgramIndex:
         their languages and the code and packages that normalise them: lemmatising the ~95k
         occupation labels and fitting the n-grams took ~25 s of every service start. Without
         ``cache_dir`` (or when the file cannot be read or written) it is simply built."""
-        if cache_dir is None:
-            return cls([norm(t, l) for t, l in zip(texts, langs)])
-        path = Path(cache_dir) / f"ngrams-{_cache_key(texts, langs)}.pkl"
-        try:
-            with open(path, "rb") as fh:
-                vectorizer, matrix, matrix_t = pickle.load(fh)
+        path = Path(cache_dir) / f"ngrams-{_cache_key(texts, langs)}.pkl" if cache_dir is not None else None
+        parts = load_pickle(path) if path is not None else None
+        if isinstance(parts, tuple) and len(parts) == 3:
             idx = cls.__new__(cls)
-            idx.vectorizer, idx.matrix, idx.matrix_t = vectorizer, matrix, matrix_t
+            idx.vectorizer, idx.matrix, idx.matrix_t = parts
             return idx
-        except FileNotFoundError:
-            pass
-        except Exception as exc:   # a damaged cache file is rebuilt, never fatal
-            log.warning("lexicale cache %s onbruikbaar (%s): opnieuw opgebouwd", path.name, exc)
         idx = cls([norm(t, l) for t, l in zip(texts, langs)])
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-            with open(tmp, "wb") as fh:
-                pickle.dump((idx.vectorizer, idx.matrix, idx.matrix_t), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError as exc:
-            log.warning("lexicale cache niet geschreven (%s)", exc)
+        if path is not None:
+            try:
+                save_pickle(path, (idx.vectorizer, idx.matrix, idx.matrix_t))
+            except OSError as exc:
+                log.warning("lexicale cache niet geschreven (%s)", exc)
         return idx
 
     def __len__(self) -> int:
